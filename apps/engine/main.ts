@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runHttpApp } from '#platform';
+import { engineApp } from './engine.app.js';
+
+await runHttpApp(engineApp);

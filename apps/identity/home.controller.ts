@@ -1,0 +1,10 @@
+import { Controller, Get, Render } from '@nestjs/common';
+
+@Controller()
+export class HomeController {
+  @Get()
+  @Render('home')
+  home() {
+    return { pageTitle: 'Votre compte territorial' };
+  }
+}

@@ -1,0 +1,133 @@
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { currentCorrelationId } from '../logging/context.js';
+import { DomainError, ErrorCodes, type ErrorKind, type FieldError } from './domain-error.js';
+
+const KIND_STATUS: Record<ErrorKind, number> = {
+  invalid: 422,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  too_many: 429,
+  unavailable: 503,
+};
+
+const STATUS_DEFAULTS: Record<number, { code: string; message: string }> = {
+  400: { code: ErrorCodes.BAD_REQUEST, message: 'La requête est mal formée.' },
+  401: { code: ErrorCodes.UNAUTHENTICATED, message: 'Vous devez vous identifier pour accéder à cette page.' },
+  403: { code: ErrorCodes.FORBIDDEN, message: "Vous n'avez pas accès à cette ressource." },
+  404: { code: ErrorCodes.NOT_FOUND, message: "La page ou la ressource demandée n'existe pas." },
+  405: { code: ErrorCodes.METHOD_NOT_ALLOWED, message: "Cette méthode n'est pas acceptée ici." },
+  413: { code: ErrorCodes.PAYLOAD_TOO_LARGE, message: 'Le contenu envoyé est trop volumineux.' },
+  415: { code: ErrorCodes.UNSUPPORTED_MEDIA_TYPE, message: "Ce type de contenu n'est pas accepté." },
+  429: { code: ErrorCodes.TOO_MANY_REQUESTS, message: 'Trop de tentatives : réessayez dans quelques instants.' },
+  503: { code: ErrorCodes.UNAVAILABLE, message: 'Le service est momentanément indisponible. Réessayez dans quelques instants.' },
+};
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  fields?: FieldError[];
+  correlationId?: string;
+}
+
+export interface ErrorView {
+  status: number;
+  body: ErrorBody;
+}
+
+/** Body-parser and other Express-level errors carry a numeric status and a type. */
+interface ExpressHttpError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  expose?: boolean;
+}
+
+/** Turns anything thrown into the public error shape. Unknown errors become a 500 with only a correlation id. */
+export function describeError(exception: unknown): ErrorView & { unexpected: boolean } {
+  const correlationId = currentCorrelationId();
+  if (exception instanceof DomainError) {
+    const body: ErrorBody = { code: exception.code, message: exception.message };
+    if (exception.fields?.length) body.fields = exception.fields;
+    return { status: KIND_STATUS[exception.kind], body, unexpected: false };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const known = STATUS_DEFAULTS[status];
+    if (status < 500 && known) return { status, body: { ...known }, unexpected: false };
+    if (status < 500) return { status, body: { code: `HTTP_${status}`, message: 'La requête ne peut pas aboutir.' }, unexpected: false };
+  }
+  const httpish = exception as ExpressHttpError | undefined;
+  const status = httpish?.status ?? httpish?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500 && httpish?.expose !== false) {
+    const known = STATUS_DEFAULTS[status] ?? { code: `HTTP_${status}`, message: 'La requête ne peut pas aboutir.' };
+    const message =
+      httpish?.type === 'entity.parse.failed' ? "Le contenu envoyé n'est pas un JSON valide." : known.message;
+    return { status, body: { code: known.code, message }, unexpected: false };
+  }
+  return {
+    status: 500,
+    body: {
+      code: ErrorCodes.INTERNAL,
+      message: `Une erreur inattendue est survenue. Si elle persiste, communiquez ce numéro au support : ${correlationId ?? 'inconnu'}.`,
+      correlationId,
+    },
+    unexpected: true,
+  };
+}
+
+export interface HttpErrorFilterOptions {
+  logger: Logger;
+  /** Render an HTML page (view `errors/error`) for browsers; APIs (paths under /api) always get JSON. */
+  html: boolean;
+}
+
+export function wantsHtml(req: Request): boolean {
+  if (req.path.startsWith('/api/') || req.path === '/api' || req.path === '/health' || req.path === '/metrics') return false;
+  return req.accepts(['json', 'html']) === 'html';
+}
+
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  constructor(private readonly options: HttpErrorFilterOptions) {}
+
+  catch(exception: unknown, host: ArgumentsHost) {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const view = describeError(exception);
+    if (view.unexpected) {
+      this.options.logger.error({ err: exception, method: req.method, path: req.path }, 'Erreur inattendue');
+    } else if (view.status >= 500) {
+      this.options.logger.warn({ err: exception, path: req.path }, view.body.code);
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (view.body.correlationId) res.setHeader('X-Correlation-Id', view.body.correlationId);
+    if (view.status === 401 || view.status >= 500) res.setHeader('Cache-Control', 'no-store');
+    if (this.options.html && wantsHtml(req)) {
+      res.status(view.status).render('errors/error', {
+        pageTitle: titleFor(view.status),
+        status: view.status,
+        error: view.body,
+      });
+      return;
+    }
+    res.status(view.status).json(view.body);
+  }
+}
+
+function titleFor(status: number): string {
+  if (status === 404) return 'Page introuvable';
+  if (status === 403) return 'Accès refusé';
+  if (status === 401) return 'Identification requise';
+  if (status === 429) return 'Trop de tentatives';
+  if (status >= 500) return 'Erreur du service';
+  return 'Requête impossible';
+}

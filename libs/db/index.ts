@@ -1,0 +1,7 @@
+export {
+  createDataSource,
+  connectWithRetry,
+  pendingSchemaChanges,
+  pingDatabase,
+  type DataSourceSettings,
+} from './data-source.js';

@@ -1,0 +1,132 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { DynamicModule, Type } from '@nestjs/common';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import {
+  acceptCorrelationId,
+  ConfigError,
+  createLogger,
+  HttpErrorFilter,
+  loadConfig,
+  PinoNestLogger,
+  runWithCorrelation,
+  type AppConfig,
+  type AppName,
+} from '#core';
+import { createViewEngine, UI_ASSETS, UI_VIEWS } from '#ui';
+import type { Logger } from 'pino';
+import { PlatformModule, type PlatformContext } from './platform.module.js';
+
+export interface HttpAppSpec {
+  app: AppName;
+  /** The app's feature module (controllers, domain modules). */
+  module: Type | DynamicModule;
+  /** Server-rendered pages: the app's views folder and the name shown in the header. */
+  views?: { dir: string; siteName: string };
+}
+
+/** Builds (does not start) a Nest app on Express with the platform's conventions. Used by main.ts and by tests. */
+export async function createHttpApp(spec: HttpAppSpec, context: PlatformContext): Promise<NestExpressApplication> {
+  const root: DynamicModule = { module: class ParvisRootModule {}, imports: [PlatformModule.forApp(context), spec.module] };
+  const app = await NestFactory.create<NestExpressApplication>(root, {
+    logger: new PinoNestLogger(context.logger),
+    bodyParser: false,
+    abortOnError: false,
+  });
+  configureHttpApp(app, spec, context);
+  return app;
+}
+
+function configureHttpApp(app: NestExpressApplication, spec: HttpAppSpec, context: PlatformContext) {
+  const { logger, config } = context;
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(correlationAndAccessLog(logger));
+  app.use(securityHeaders(config));
+  app.use(express.json({ limit: '1mb' }));
+  app.use(express.urlencoded({ extended: false, limit: '1mb' }));
+  if (spec.views) {
+    const engine = createViewEngine({ appViews: spec.views.dir, siteName: spec.views.siteName, cache: config.env === 'production' });
+    app.engine('hbs', engine.express);
+    app.setViewEngine('hbs');
+    app.setBaseViewsDir([spec.views.dir, UI_VIEWS]);
+    app.useStaticAssets(UI_ASSETS, { prefix: '/assets/', maxAge: config.env === 'production' ? '1d' : 0, index: false });
+  }
+  app.useGlobalFilters(new HttpErrorFilter({ logger, html: Boolean(spec.views) }));
+  app.enableShutdownHooks();
+}
+
+/** One correlation id per request (the caller's X-Correlation-Id when well-formed), echoed back and in every log line. */
+function correlationAndAccessLog(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const correlationId = acceptCorrelationId(req.headers['x-correlation-id']);
+    res.setHeader('X-Correlation-Id', correlationId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const line = { correlationId, method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 };
+      if (req.path === '/health' || req.path === '/metrics') logger.debug(line, 'requête');
+      else if (res.statusCode >= 500) logger.error(line, 'requête');
+      else logger.info(line, 'requête');
+    });
+    runWithCorrelation(correlationId, next);
+  };
+}
+
+function securityHeaders(config: AppConfig) {
+  const csp = [
+    "default-src 'self'",
+    "img-src 'self' data:",
+    "style-src 'self'",
+    "script-src 'self'",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'same-origin');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(self)');
+    res.setHeader('Content-Security-Policy', csp);
+    if (config.env === 'production') res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    next();
+  };
+}
+
+/**
+ * Entry point of every app's main.ts: validates the environment (stops with a message naming each bad
+ * variable), builds the app, listens on its port and logs its URL. A crash is logged, never silent.
+ */
+export async function runHttpApp(spec: HttpAppSpec): Promise<NestExpressApplication> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`[parvis-${spec.app}] ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel, app: spec.app });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'Promesse rejetée non gérée'));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'Exception non gérée : arrêt du processus');
+    process.exit(1);
+  });
+  try {
+    const app = await createHttpApp(spec, { app: spec.app, config, logger });
+    const port = config.ports[spec.app];
+    await app.listen(port, config.host);
+    logger.info({ url: `http://${config.host}:${port}` }, `Parvis ${spec.app} à l'écoute sur http://${config.host}:${port}`);
+    return app;
+  } catch (error) {
+    logger.fatal({ err: error }, `Démarrage impossible de ${spec.app}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,16 @@
+export { PlatformModule, type PlatformContext } from './platform.module.js';
+export { createHttpApp, runHttpApp, type HttpAppSpec } from './http-app.js';
+export { HealthService, HealthController, type HealthReport } from './health.js';
+export { createRedis, pingRedis } from './redis.js';
+export { ALL_ENTITIES, ALL_MIGRATIONS } from './schema.js';
+export { REDIS, APP_NAME } from './tokens.js';
+export {
+  startEmbeddedPostgres,
+  startLocalRedis,
+  findRedisServer,
+  portAnswers,
+  freePort,
+  REDIS_INSTALL_HINT,
+  type EmbeddedPostgresHandle,
+  type EmbeddedRedisHandle,
+} from './embedded-services.js';

@@ -1,0 +1,1 @@
+export const QUEUE_ENTITIES: (new () => unknown)[] = [];

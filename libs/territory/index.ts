@@ -1,0 +1,1 @@
+export const TERRITORY_ENTITIES: (new () => unknown)[] = [];

@@ -1,0 +1,1 @@
+export { createViewEngine, UI_VIEWS, UI_ASSETS, type ViewSettings } from './view-engine.js';
