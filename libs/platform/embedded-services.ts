@@ -49,6 +49,7 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
     throw new Error(
       `PostgreSQL embarqué : démarrage impossible sur le port ${options.port} (${(error as Error)?.message ?? 'processus arrêté'}). ` +
         'Le port est peut-être déjà pris : choisissez-en un autre avec EMBEDDED_PG_PORT, ou donnez DATABASE_URL.',
+      { cause: error },
     );
   }
   return {
