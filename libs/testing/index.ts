@@ -5,3 +5,4 @@ export { startSmtpSink, type SmtpSink, type CapturedMail } from './smtp-sink.js'
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { launchBrowser, chromiumExecutable } from './browser.js';
 export { ManualClock } from '#core';
+export { seriousAccessibilityViolations } from './accessibility.js';

@@ -58,6 +58,10 @@ export function describeError(exception: unknown): ErrorView & { unexpected: boo
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const known = STATUS_DEFAULTS[status];
+    const cause = exception.cause as ExpressHttpError | undefined;
+    if (status === 400 && (cause?.type === 'entity.parse.failed' || cause instanceof SyntaxError)) {
+      return { status, body: { code: ErrorCodes.BAD_REQUEST, message: "Le contenu envoyé n'est pas un JSON valide." }, unexpected: false };
+    }
     if (status < 500 && known) return { status, body: { ...known }, unexpected: false };
     if (status < 500) return { status, body: { code: `HTTP_${status}`, message: 'La requête ne peut pas aboutir.' }, unexpected: false };
   }

@@ -49,7 +49,7 @@ export const REDACT_PATHS: string[] = [
   ),
 ];
 
-const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)([^:@/\s]+):([^@/\s]+)@/gi;
+const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)([^:@/\s]*):([^@/\s]+)@/gi;
 
 /** Removes credentials embedded in URLs (postgres://user:pass@host) from free text. */
 export function scrubSecrets(text: string): string {
