@@ -30,6 +30,9 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
+    // gen_random_uuid() is core PostgreSQL (13+): no extension to install, none created on connect.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
     logging: false,
     poolSize: settings.poolSize ?? 10,
     extra: {
