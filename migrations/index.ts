@@ -1,5 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import { Territory1763800000000 } from './1763800000000-territory.js';
+import { Outbox1763800100000 } from './1763800100000-outbox.js';
 
 /** Every migration, oldest first. Add each new migration class here. */
-export const MIGRATIONS: (new () => MigrationInterface)[] = [Territory1763800000000];
+export const MIGRATIONS: (new () => MigrationInterface)[] = [Territory1763800000000, Outbox1763800100000];

@@ -1,5 +1,21 @@
 import { Module } from '@nestjs/common';
+import { MailModule, SendMailJob } from '#notifications';
+import { createRedis } from '#platform';
+import { QueueWorkerModule } from '#queue';
+import { MetricsController } from './metrics.controller.js';
 
-/** BullMQ processors, the outbox relay and /metrics are mounted here (see libs/queue). */
-@Module({})
+/**
+ * The worker: the outbox relay, one BullMQ worker per queue running the catalogue's handlers, and
+ * GET /metrics (GET /health comes from the platform). Each catalogue job needs exactly one handler here.
+ */
+@Module({
+  imports: [
+    QueueWorkerModule.forRoot({
+      imports: [MailModule],
+      handlers: [SendMailJob],
+      connect: ({ config, logger, name }) => createRedis(config.redis.url, logger, `worker:${name}`, { forQueues: true }),
+    }),
+  ],
+  controllers: [MetricsController],
+})
 export class WorkerModule {}

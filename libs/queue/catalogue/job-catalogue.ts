@@ -1,0 +1,60 @@
+import type { JobsOptions } from 'bullmq';
+import type { z } from 'zod';
+import { RETENTION_STANDARD, RETRY_PERSISTENT, type RetentionPolicy, type RetryPolicy } from './job-options.js';
+import { mailSendPayload } from './payloads/mail-send.payload.js';
+import type { QueueName } from './queues.js';
+
+/** What the platform knows about one job name. */
+export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
+  /** The queue its jobs go to. */
+  readonly queue: QueueName;
+  /** The one payload shape of the job, checked when it is written to the outbox and again before it runs. */
+  readonly payload: Schema;
+  readonly retry: RetryPolicy;
+  readonly retention: RetentionPolicy;
+  readonly description: string;
+}
+
+function defineJob<Schema extends z.ZodType>(definition: JobDefinition<Schema>): JobDefinition<Schema> {
+  return Object.freeze(definition);
+}
+
+/**
+ * The typed job catalogue: every job name, its payload, its queue, its retry and retention policies.
+ * Payloads carry ids and small data; the database row is the truth. A job is written with
+ * `OutboxService.add` inside the transaction that decides it, and run by exactly one `JobHandler`
+ * (checked when the worker starts).
+ */
+export const JOB_CATALOGUE = {
+  'mail.send': defineJob({
+    queue: 'notifications',
+    payload: mailSendPayload,
+    retry: RETRY_PERSISTENT,
+    retention: RETENTION_STANDARD,
+    description: 'Envoie un courriel déjà rendu à un destinataire, par SMTP',
+  }),
+} as const;
+
+export type JobCatalogue = typeof JOB_CATALOGUE;
+export type JobName = keyof JobCatalogue;
+/** The payload a handler receives (after validation). */
+export type JobPayload<Name extends JobName> = z.output<JobCatalogue[Name]['payload']>;
+/** The payload a producer writes. */
+export type JobInput<Name extends JobName> = z.input<JobCatalogue[Name]['payload']>;
+
+export const JOB_NAMES = Object.keys(JOB_CATALOGUE) as JobName[];
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOB_CATALOGUE, name);
+}
+
+/** BullMQ options of a job: its deterministic id, then the catalogue's retry and retention policies. */
+export function bullJobOptions(definition: JobDefinition, jobKey: string): JobsOptions {
+  return {
+    jobId: jobKey,
+    attempts: definition.retry.attempts,
+    backoff: { ...definition.retry.backoff },
+    removeOnComplete: { ...definition.retention.removeOnComplete },
+    removeOnFail: { ...definition.retention.removeOnFail },
+  };
+}
