@@ -24,7 +24,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['tools/**/*.ts', 'bench/**/*.ts'],
+    files: ['tools/**/*.{ts,mjs}', 'bench/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );
