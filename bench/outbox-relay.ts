@@ -13,9 +13,9 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { Clock, createLogger, fromRoot, SystemClock } from '#core';
+import { Clock, createLogger, SystemClock } from '#core';
 import { createDataSource } from '#db';
-import { ALL_ENTITIES, ALL_MIGRATIONS, createRedis, freePort, startEmbeddedPostgres, startLocalRedis } from '#platform';
+import { ALL_ENTITIES, ALL_MIGRATIONS, createRedis, useOrStartServices } from '#platform';
 import {
   bullPrefix,
   checkJobHandlers,
@@ -54,18 +54,10 @@ async function main() {
   const runId = randomBytes(3).toString('hex');
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', app: 'worker' });
   try {
-    let adminUrl = process.env.DATABASE_URL;
-    if (!adminUrl) {
-      const embedded = await startEmbeddedPostgres({ dir: fromRoot('.parvis', 'bench-postgres'), port: await freePort() });
-      stops.unshift(embedded.stop);
-      adminUrl = embedded.url;
-    }
-    let redisUrl = process.env.REDIS_URL;
-    if (!redisUrl) {
-      const embedded = await startLocalRedis({ dir: fromRoot('.parvis', 'bench-redis'), port: await freePort() });
-      stops.unshift(embedded.stop);
-      redisUrl = embedded.url;
-    }
+    const services = await useOrStartServices('bench', { databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
+    stops.unshift(services.stop);
+    const adminUrl = services.databaseUrl;
+    const redisUrl = services.redisUrl;
 
     const database = `parvis_bench_${runId}`;
     await admin(adminUrl, `CREATE DATABASE "${database}"`);

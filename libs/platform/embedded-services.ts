@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
+import { repoRoot } from '#core';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -160,4 +161,40 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+export interface LocalServices {
+  databaseUrl: string;
+  redisUrl: string;
+  /** Stops what was started here (nothing when the URLs were given), newest first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * PostgreSQL and Redis for a tool that needs both: the given URLs when set, otherwise an embedded
+ * PostgreSQL and a local redis-server on free ports, with data under `.parvis/<name>-*`.
+ */
+export async function useOrStartServices(name: string, given: { databaseUrl?: string; redisUrl?: string }): Promise<LocalServices> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0)) await stop();
+  };
+  try {
+    let databaseUrl = given.databaseUrl;
+    if (!databaseUrl) {
+      const pg = await startEmbeddedPostgres({ dir: join(repoRoot(), '.parvis', `${name}-postgres`), port: await freePort() });
+      stops.unshift(pg.stop);
+      databaseUrl = pg.url;
+    }
+    let redisUrl = given.redisUrl;
+    if (!redisUrl) {
+      const redis = await startLocalRedis({ dir: join(repoRoot(), '.parvis', `${name}-redis`), port: await freePort() });
+      stops.unshift(redis.stop);
+      redisUrl = redis.url;
+    }
+    return { databaseUrl, redisUrl, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 }

@@ -7,6 +7,8 @@ export { REDIS, APP_NAME } from './tokens.js';
 export {
   startEmbeddedPostgres,
   startLocalRedis,
+  useOrStartServices,
+  type LocalServices,
   findRedisServer,
   portAnswers,
   freePort,

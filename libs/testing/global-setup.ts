@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger, fromRoot } from '#core';
+import { createLogger } from '#core';
 import { createDataSource } from '#db';
-import { ALL_ENTITIES, ALL_MIGRATIONS, freePort, startEmbeddedPostgres, startLocalRedis } from '#platform';
+import { ALL_ENTITIES, ALL_MIGRATIONS, useOrStartServices } from '#platform';
 import { prepareTemplate } from './template.js';
 import { withAdminClient } from './test-database.js';
 import { databaseUrl } from './test-env.js';
@@ -15,18 +15,10 @@ export default async function globalSetup() {
   globalThis.__parvisTestStop = stops;
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 
-  let adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
-    const pg = await startEmbeddedPostgres({ dir: fromRoot('.parvis', 'test-postgres'), port: await freePort() });
-    stops.push(pg.stop);
-    adminUrl = pg.url;
-  }
-  let redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) {
-    const redis = await startLocalRedis({ dir: fromRoot('.parvis', 'test-redis'), port: await freePort() });
-    stops.push(redis.stop);
-    redisUrl = redis.url;
-  }
+  const services = await useOrStartServices('test', { databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
+  stops.push(services.stop);
+  const adminUrl = services.databaseUrl;
+  const redisUrl = services.redisUrl;
 
   const template = `parvis_tpl_${runId}`;
   await withAdminClient(adminUrl, (client) => client.query(`CREATE DATABASE "${template}"`));

@@ -6,3 +6,4 @@ export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { launchBrowser, chromiumExecutable } from './browser.js';
 export { ManualClock } from '#core';
 export { seriousAccessibilityViolations } from './accessibility.js';
+export { runScript, type ScriptOutcome } from './run-script.js';

@@ -1,22 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { envSchema, fromRoot } from '#core';
+import { runScript } from '#testing';
 
 /**
  * A wrong environment stops a process before it does anything, with exit code 78 (EX_CONFIG) and a
  * message naming the variable — for each app, the launcher and the database tools alike.
  */
-
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** The test runner's environment without any variable the platform reads, plus `overrides`. */
 function cleanEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
@@ -25,23 +18,8 @@ function cleanEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...overrides };
 }
 
-function run(script: string, env: NodeJS.ProcessEnv, args: string[] = []): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fromRoot('dist', script), ...args], { cwd: fromRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${script} ne s'est pas arrêté en 20 s.\n${stdout}\n${stderr}`));
-    }, 20_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+function run(script: string, env: NodeJS.ProcessEnv, args: string[] = []) {
+  return runScript(script, { env, args, timeoutMs: 20_000 });
 }
 
 const VALID = { DATABASE_URL: 'postgres://parvis@127.0.0.1:1/parvis', REDIS_URL: 'redis://127.0.0.1:1' };

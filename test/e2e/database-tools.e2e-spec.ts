@@ -1,37 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fromRoot } from '#core';
 import { ALL_MIGRATIONS } from '#platform';
-import { databaseUrl, testInfrastructure, withAdminClient } from '#testing';
+import { databaseUrl, runScript, testInfrastructure, withAdminClient } from '#testing';
 
 /** `npm run migrate`, `npm run schema:check` and `npm run migration:generate` as a person runs them. */
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(script: string, databaseUrlValue: string, args: string[] = []): Promise<Outcome> {
+function run(script: string, databaseUrlValue: string, args: string[] = []) {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrlValue };
   delete env.REDIS_URL;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fromRoot('dist', 'tools', script), ...args], { cwd: fromRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${script} ne s'est pas arrêté en 30 s.\n${stdout}\n${stderr}`));
-    }, 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runScript(`tools/${script}`, { env, args });
 }
 
 const migrationNames = ALL_MIGRATIONS.map((migration) => new migration().name ?? migration.name);
