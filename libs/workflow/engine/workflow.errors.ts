@@ -1,0 +1,32 @@
+import { DomainError } from '#core';
+
+/** Stable codes of the state machine's refusals. */
+export const WorkflowErrorCodes = {
+  DEFINITION_INVALID: 'WORKFLOW_DEFINITION_INVALID',
+  INVALID_COMMAND: 'WORKFLOW_INVALID_COMMAND',
+  UNKNOWN_STATUS: 'WORKFLOW_UNKNOWN_STATUS',
+  DEMAND_CLOSED: 'WORKFLOW_DEMAND_CLOSED',
+  UNKNOWN_ACTION: 'WORKFLOW_UNKNOWN_ACTION',
+  ACTION_NOT_ALLOWED: 'WORKFLOW_ACTION_NOT_ALLOWED',
+  COMMENT_REQUIRED: 'WORKFLOW_COMMENT_REQUIRED',
+  COMMENT_TOO_LONG: 'WORKFLOW_COMMENT_TOO_LONG',
+  CONFIRMATION_REQUIRED: 'WORKFLOW_CONFIRMATION_REQUIRED',
+  BULK_NOT_ALLOWED: 'WORKFLOW_BULK_NOT_ALLOWED',
+  NO_PENDING_REQUEST: 'WORKFLOW_NO_PENDING_REQUEST',
+  TRIGGER_NOT_AVAILABLE: 'WORKFLOW_TRIGGER_NOT_AVAILABLE',
+  TIMER_NOT_DUE: 'WORKFLOW_TIMER_NOT_DUE',
+  STALE_COMMAND: 'WORKFLOW_STALE_COMMAND',
+  CONDITION_NOT_MET: 'WORKFLOW_CONDITION_NOT_MET',
+  EVALUATOR_MISSING: 'WORKFLOW_EVALUATOR_MISSING',
+  LOOP_DETECTED: 'WORKFLOW_LOOP_DETECTED',
+} as const;
+
+export type WorkflowErrorCode = (typeof WorkflowErrorCodes)[keyof typeof WorkflowErrorCodes];
+
+/** Thrown inside a run to abort it; `apply` turns it into `{ ok: false, error }`. */
+export class WorkflowRefusal extends Error {
+  constructor(readonly error: DomainError) {
+    super(error.message);
+    this.name = 'WorkflowRefusal';
+  }
+}
