@@ -7,3 +7,4 @@ export { launchBrowser, chromiumExecutable } from './browser.js';
 export { ManualClock } from '#core';
 export { seriousAccessibilityViolations } from './accessibility.js';
 export { runScript, type ScriptOutcome } from './run-script.js';
+export { startBanGeocoderDouble, BAN_KNOWN_ADDRESSES, type BanGeocoderDouble, type BanAddress, type BanRequest } from './ban-geocoder-double.js';

@@ -1,4 +1,6 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { fromRoot } from '../paths/repo-root.js';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -36,6 +38,16 @@ export const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default('Parvis <ne-pas-repondre@parvis.localhost>'),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  STORAGE_DIR: z.string().min(1).default('.parvis/files'),
+  GEOCODER_URL: url(['http:', 'https:']).default('https://api-adresse.data.gouv.fr'),
+  GEOCODER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  IDENTITY_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  IDENTITY_COOKIE_KEYS: z
+    .string()
+    .refine((v) => v.split(',').every((k) => k.trim().length >= 32), 'chaque clé doit compter au moins 32 caractères')
+    .optional(),
+  IDENTITY_SECRET_KEY: z.string().min(32, 'au moins 32 caractères').optional(),
+  IDENTITY_PAIRWISE_SALT: z.string().min(32, 'au moins 32 caractères').optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -52,7 +64,33 @@ export interface AppConfig {
   redis: { url: string; prefix: string };
   mail: { smtpUrl: string; from: string };
   outbox: { pollMs: number; batchSize: number };
+  /** Attachments' local storage: an absolute folder (STORAGE_DIR, relative values resolved from the repository root). */
+  storage: { dir: string };
+  /** Address geocoding for routing: the national address API (BAN format), or a service speaking it. */
+  geocoder: { url: string; timeoutMs: number };
+  identity: IdentityConfig;
 }
+
+/** The territorial account (apps/identity). Development defaults are refused by the identity app in production. */
+export interface IdentityConfig {
+  /** Public origin of the identity app (no trailing slash); the OIDC issuer is `<publicUrl>/oidc`. Unset: the listening address. */
+  publicUrl?: string;
+  /** Keys signing the provider's cookies, newest first (rotation: add a new key in front, drop the last later). */
+  cookieKeys: string[];
+  /** Encrypts client secrets and private signing keys at rest (AES-256-GCM, key derived with HKDF). */
+  secretKey: string;
+  /** Salt of the pairwise subject identifiers. Never change it: every `sub` would change. */
+  pairwiseSalt: string;
+  /** True when one of the values above is the development default. */
+  usesDevelopmentSecrets: boolean;
+}
+
+/** Development-only defaults: public, so never acceptable in production (the identity app refuses them). */
+const DEV_IDENTITY = {
+  cookieKey: 'dev-only-cookie-key-parvis-not-for-production-0001',
+  secretKey: 'dev-only-secret-key-parvis-not-for-production-0001',
+  pairwiseSalt: 'dev-only-pairwise-salt-parvis-not-for-production-01',
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
@@ -98,6 +136,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
+    storage: { dir: isAbsolute(e.STORAGE_DIR) ? e.STORAGE_DIR : fromRoot(e.STORAGE_DIR) },
+    geocoder: { url: e.GEOCODER_URL, timeoutMs: e.GEOCODER_TIMEOUT_MS },
+    identity: Object.freeze({
+      publicUrl: e.IDENTITY_PUBLIC_URL?.replace(/\/+$/, ''),
+      cookieKeys: e.IDENTITY_COOKIE_KEYS ? e.IDENTITY_COOKIE_KEYS.split(',').map((k) => k.trim()) : [DEV_IDENTITY.cookieKey],
+      secretKey: e.IDENTITY_SECRET_KEY ?? DEV_IDENTITY.secretKey,
+      pairwiseSalt: e.IDENTITY_PAIRWISE_SALT ?? DEV_IDENTITY.pairwiseSalt,
+      usesDevelopmentSecrets: !e.IDENTITY_COOKIE_KEYS || !e.IDENTITY_SECRET_KEY || !e.IDENTITY_PAIRWISE_SALT,
+    }),
   });
 }
 
