@@ -85,14 +85,15 @@ function supervise(): void {
 /** Everything the launcher needs beyond Node itself, loaded only by the inner process. */
 async function loadModules() {
   await import('reflect-metadata');
-  const [core, db, platform, territory, pg] = await Promise.all([
+  const [core, db, platform, territory, accounts, pg] = await Promise.all([
     import('#core'),
     import('#db'),
     import('#platform'),
     import('#territory'),
+    import('#accounts'),
     import('pg'),
   ]);
-  return { core, db, platform, territory, pg: pg.default };
+  return { core, db, platform, territory, accounts, pg: pg.default };
 }
 type Modules = Awaited<ReturnType<typeof loadModules>>;
 
@@ -299,6 +300,11 @@ class Launcher {
     if (config.env === 'production') return;
     const demo = await seedDemo(dataSource, clock);
     this.info(`Données de démonstration : ${demo.membershipsCreated} adhésion(s) et ${demo.instancesCreated} instance(s) ajoutée(s).`);
+    // The portal's and back office's OIDC clients on the territorial account, with development secrets.
+    const { ClientService, seedIdentityClients } = this.deps.accounts;
+    const urlOf = (name: string) => this.apps.find((app) => app.name === name)?.url ?? '';
+    const clients = await seedIdentityClients(new ClientService(dataSource, clock, config), { portal: urlOf('portal'), backoffice: urlOf('backoffice') });
+    this.info(`Compte territorial : clients ${clients.map((client) => client.clientId).join(', ')} enregistrés.`);
   }
 
   private spawnApp(app: ManagedApp) {

@@ -1,5 +1,17 @@
 import { Module } from '@nestjs/common';
+import { AccountsModule } from '#accounts';
+import { REDIS } from '#platform';
+import { TerritoryModule } from '#territory';
 import { HomeController } from './home.controller.js';
+import { IdentityProvider } from './oidc/identity-provider.js';
+import { AccountController } from './web/account.controller.js';
+import { Csrf } from './web/csrf.js';
+import { InteractionController } from './web/interaction.controller.js';
 
-@Module({ controllers: [HomeController] })
+/** The territorial account: the OpenID provider at /oidc, its interactions, and the account pages. */
+@Module({
+  imports: [AccountsModule.withRedis(REDIS), TerritoryModule],
+  controllers: [HomeController, InteractionController, AccountController],
+  providers: [IdentityProvider, Csrf],
+})
 export class IdentityModule {}

@@ -1,1 +1,27 @@
-export {};
+import { Account } from './entities/account.entity.js';
+import { AccountToken } from './entities/account-token.entity.js';
+import { Consent } from './entities/consent.entity.js';
+import { OidcArtifact } from './entities/oidc-artifact.entity.js';
+import { OidcClient } from './entities/oidc-client.entity.js';
+import { SigningKey } from './entities/signing-key.entity.js';
+
+/** Entities of #accounts (schema `identity`, migration 1763800200000-identity). */
+export const ACCOUNTS_ENTITIES: (new () => unknown)[] = [Account, OidcClient, Consent, AccountToken, OidcArtifact, SigningKey];
+export { Account, OidcClient, Consent, AccountToken, OidcArtifact, SigningKey };
+export type { CertificationLevel, CertificationSource, PostalAddress } from './entities/account.entity.js';
+export type { ClientAuthMethod } from './entities/oidc-client.entity.js';
+export type { AccountTokenPurpose } from './entities/account-token.entity.js';
+
+export { AccountsModule } from './accounts.module.js';
+export { AccountService, normalizeEmail, VERIFY_EMAIL_TTL_MS, RESET_PASSWORD_TTL_MS, type AccountLinks, type RegisterCommand } from './accounts/account.service.js';
+export { AccountErrors, INVALID_CREDENTIALS_MESSAGE, TOKEN_INVALID_MESSAGE } from './accounts/accounts.errors.js';
+export { ClientService, SUPPORTED_SCOPES, type ClientCommand, type ClientView, type ProviderClientMetadata } from './clients/client.service.js';
+export { seedIdentityClients, DEV_CLIENT_SECRETS, type IdentitySeedUrls } from './clients/identity-seed.js';
+export { ConsentService, CONSENT_TTL_MS, SCOPES_WITHOUT_CONSENT } from './consent/consent.service.js';
+export { SigningKeys, SIGNING_KEY_OVERLAP_MS } from './oidc/signing-keys.js';
+export { PostgresOidcAdapter, ClientAdapter, purgeExpiredArtifacts, type OidcAdapter, type AdapterPayload } from './oidc/postgres-adapter.js';
+export { PasswordHasher } from './passwords/password-hasher.js';
+export { checkPassword, commonPasswords, PASSWORD_MIN_LENGTH } from './passwords/password-policy.js';
+export { LoginThrottle, ACCOUNTS_REDIS, ACCOUNT_RULE, IP_RULE, MAIL_RULE, type ThrottleKey, type ThrottleRule } from './throttle/login-throttle.js';
+export { SecretBox } from './crypto/secret-box.js';
+export { randomToken, sha256Hex, hmacHex, safeEqual } from './crypto/tokens.js';

@@ -22,31 +22,37 @@ interface CatalogRow {
   definition: string;
 }
 
-/** Columns, constraints and indexes of the given tables, one normalised line each. */
+/**
+ * A table's name as TypeORM's `tablePath` spells it: bare in the current schema, `schema.table` in another
+ * one (the identity tables live in schema `identity`).
+ */
+const QUALIFIED = (ns: string, rel: string) => `CASE WHEN ${ns}.nspname = current_schema() THEN ${rel}.relname ELSE ${ns}.nspname || '.' || ${rel}.relname END`;
+
+/** Columns, constraints and indexes of the given tables (qualified names, see QUALIFIED), one normalised line each. */
 async function catalog(dataSource: DataSource, tables: string[]): Promise<string[]> {
   const rows = await dataSource.query<CatalogRow[]>(
-    `SELECT c.relname AS "table", 'column' AS kind, a.attname AS name,
+    `SELECT ${QUALIFIED('n', 'c')} AS "table", 'column' AS kind, a.attname AS name,
             format_type(a.atttypid, a.atttypmod)
               || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
               || COALESCE(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '') AS definition
        FROM pg_attribute a
        JOIN pg_class c ON c.oid = a.attrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+       JOIN pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE c.relname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE ${QUALIFIED('n', 'c')} = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
      UNION ALL
-     SELECT c.relname, 'constraint', con.conname, pg_get_constraintdef(con.oid)
+     SELECT ${QUALIFIED('n', 'c')}, 'constraint', con.conname, pg_get_constraintdef(con.oid)
        FROM pg_constraint con
        JOIN pg_class c ON c.oid = con.conrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
-      WHERE c.relname = ANY($1)
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE ${QUALIFIED('n', 'c')} = ANY($1)
      UNION ALL
-     SELECT c.relname, 'index', i.relname, pg_get_indexdef(i.oid)
+     SELECT ${QUALIFIED('n', 'c')}, 'index', i.relname, pg_get_indexdef(i.oid)
        FROM pg_index x
        JOIN pg_class i ON i.oid = x.indexrelid
        JOIN pg_class c ON c.oid = x.indrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
-      WHERE c.relname = ANY($1)
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE ${QUALIFIED('n', 'c')} = ANY($1)
      UNION ALL
      SELECT t.typname, 'enum', t.typname, string_agg(e.enumlabel, ', ' ORDER BY e.enumsortorder)
        FROM pg_type t
@@ -95,11 +101,12 @@ describe('database schema: entities and migrations agree', () => {
   });
 
   it('reverts every migration, newest first, down to an empty schema, and applies them again', async () => {
-    const tables = migratedSource.entityMetadatas.map((m) => m.tableName);
+    const tables = migratedSource.entityMetadatas.map((m) => m.tablePath);
     const present = async () =>
       (
         await migratedSource.query<{ name: string }[]>(
-          `SELECT relname AS name FROM pg_class WHERE relkind = 'r' AND relnamespace = current_schema()::regnamespace AND relname = ANY($1)`,
+          `SELECT ${QUALIFIED('n', 'c')} AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'r' AND ${QUALIFIED('n', 'c')} = ANY($1)`,
           [tables],
         )
       ).map((r) => r.name);
@@ -129,8 +136,12 @@ describe('database schema: entities and migrations agree', () => {
     await fromEntities.initialize();
     try {
       // A throwaway database: the schema builder's output is the reference the migrations are held to.
+      // The builder does not create the schemas other than the current one: the migrations do, so create them here.
+      for (const schema of new Set(fromEntities.entityMetadatas.map((m) => m.schema).filter(Boolean))) {
+        await fromEntities.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      }
       await fromEntities.driver.createSchemaBuilder().build();
-      const tables = fromEntities.entityMetadatas.map((m) => m.tableName);
+      const tables = fromEntities.entityMetadatas.map((m) => m.tablePath);
       expect(tables.length).toBeGreaterThan(0);
       const expected = await catalog(fromEntities, tables);
       const actual = await catalog(migratedSource, tables);

@@ -23,6 +23,11 @@ export interface HttpAppSpec {
   module: Type | DynamicModule;
   /** Server-rendered pages: the app's views folder and the name shown in the header. */
   views?: { dir: string; siteName: string };
+  /**
+   * Path prefixes whose request bodies the platform's JSON/form parsers must leave unread, for a handler that
+   * reads its own (the identity app's OpenID provider under `/oidc`).
+   */
+  rawBodyPrefixes?: string[];
 }
 
 /** Builds (does not start) a Nest app on Express with the platform's conventions. Used by main.ts and by tests. */
@@ -43,8 +48,11 @@ function configureHttpApp(app: NestExpressApplication, spec: HttpAppSpec, contex
   app.set('trust proxy', 'loopback');
   app.use(correlationAndAccessLog(logger));
   app.use(securityHeaders(config));
-  app.use(express.json({ limit: '1mb' }));
-  app.use(express.urlencoded({ extended: false, limit: '1mb' }));
+  const raw = spec.rawBodyPrefixes ?? [];
+  const unlessRaw = (parser: express.RequestHandler) => (req: Request, res: Response, next: NextFunction) =>
+    raw.some((prefix) => req.path === prefix || req.path.startsWith(`${prefix}/`)) ? next() : parser(req, res, next);
+  app.use(unlessRaw(express.json({ limit: '1mb' })));
+  app.use(unlessRaw(express.urlencoded({ extended: false, limit: '1mb' })));
   if (spec.views) {
     const engine = createViewEngine({ appViews: spec.views.dir, siteName: spec.views.siteName, cache: config.env === 'production' });
     app.engine('hbs', engine.express);

@@ -1,0 +1,228 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Clock, DomainError, type FieldError } from '#core';
+import { OutboxService } from '#queue';
+import { randomToken, sha256Hex } from '../crypto/tokens.js';
+import { Account } from '../entities/account.entity.js';
+import { AccountToken, type AccountTokenPurpose } from '../entities/account-token.entity.js';
+import { PasswordHasher } from '../passwords/password-hasher.js';
+import { checkPassword } from '../passwords/password-policy.js';
+import { AccountErrors, INVALID_CREDENTIALS_MESSAGE, TOKEN_INVALID_MESSAGE } from './accounts.errors.js';
+import { alreadyRegisteredMail, passwordChangedMail, resetMail, verificationMail } from './mails.js';
+
+export const VERIFY_EMAIL_TTL_MS = 48 * 3600_000;
+export const RESET_PASSWORD_TTL_MS = 3600_000;
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+
+/** Where mail links point: built by the app, which knows its public address. */
+export interface AccountLinks {
+  verifyEmail(token: string): string;
+  resetPassword(token?: string): string;
+}
+
+export interface RegisterCommand {
+  email: string;
+  password: string;
+  givenName?: string;
+  familyName?: string;
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function emailErrors(email: string, field = 'email'): FieldError[] {
+  if (!email) return [{ path: field, code: 'REQUIRED', message: 'Indiquez votre adresse électronique.' }];
+  if (email.length > 254 || !EMAIL.test(email)) {
+    return [{ path: field, code: 'INVALID', message: 'Indiquez une adresse électronique valide, par exemple nom@exemple.fr.' }];
+  }
+  return [];
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string } | undefined)?.code === '23505' || (error as { driverError?: { code?: string } })?.driverError?.code === '23505';
+}
+
+/**
+ * The account lifecycle: registration with email verification, login, password reset. Every answer that
+ * could tell whether an address has an account is the same for both cases, and costs the same time
+ * (an argon2 hash is computed either way). Mails go through the outbox, in the transaction that decides them.
+ */
+@Injectable()
+export class AccountService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly outbox: OutboxService,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  findById(id: string): Promise<Account | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(null);
+    return this.dataSource.getRepository(Account).findOneBy({ id });
+  }
+
+  findByEmail(email: string): Promise<Account | null> {
+    return this.dataSource.getRepository(Account).findOneBy({ email: normalizeEmail(email) });
+  }
+
+  /** Registers, or — when the address already has an account — tells its owner by mail. Same outcome for the caller. */
+  async register(command: RegisterCommand, links: AccountLinks): Promise<void> {
+    const email = normalizeEmail(command.email ?? '');
+    const givenName = command.givenName?.trim() || null;
+    const familyName = command.familyName?.trim() || null;
+    const fields = [...emailErrors(email), ...checkPassword(command.password ?? '', 'password', email)];
+    if ((givenName?.length ?? 0) > 100) fields.push({ path: 'givenName', code: 'TOO_LONG', message: 'Le prénom doit compter au plus 100 caractères.' });
+    if ((familyName?.length ?? 0) > 100) fields.push({ path: 'familyName', code: 'TOO_LONG', message: 'Le nom doit compter au plus 100 caractères.' });
+    if (fields.length) throw DomainError.invalid(AccountErrors.INVALID_INPUT, 'Le formulaire contient des erreurs.', fields);
+
+    const passwordHash = await this.hasher.hash(command.password);
+    const now = this.clock.now();
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        const existing = await manager.getRepository(Account).findOneBy({ email });
+        if (existing) {
+          await this.outbox.add(manager, 'mail.send', alreadyRegisteredMail(email, links.resetPassword()));
+          return;
+        }
+        const account = await manager.getRepository(Account).save(
+          manager.getRepository(Account).create({
+            email,
+            passwordHash,
+            givenName,
+            familyName,
+            emailVerifiedAt: null,
+            certificationLevel: 'none',
+            certificationSource: null,
+            certifiedAttributes: [],
+            failingEmail: false,
+            createdAt: now,
+          }),
+        );
+        const { token, row } = await this.issueToken(manager, account.id, 'verify_email', VERIFY_EMAIL_TTL_MS);
+        await this.outbox.add(manager, 'mail.send', verificationMail(email, links.verifyEmail(token), VERIFY_EMAIL_TTL_MS / 3600_000), {
+          key: `identity-verify-${row.id}`,
+        });
+      });
+    } catch (error) {
+      // Two registrations of one address at once: the second behaves as "already registered".
+      if (!isUniqueViolation(error)) throw error;
+      await this.dataSource.transaction((manager) =>
+        this.outbox.add(manager, 'mail.send', alreadyRegisteredMail(email, links.resetPassword())).then(() => undefined),
+      );
+    }
+  }
+
+  /** Confirms the address of the token's account. The token is single-use and expires. */
+  async verifyEmail(token: string): Promise<Account> {
+    return this.dataSource.transaction(async (manager) => {
+      const row = await this.consumeToken(manager, token, 'verify_email');
+      const accounts = manager.getRepository(Account);
+      const account = await accounts.findOneByOrFail({ id: row.accountId });
+      if (!account.emailVerifiedAt) {
+        account.emailVerifiedAt = this.clock.now();
+        await accounts.save(account);
+      }
+      return account;
+    });
+  }
+
+  /** Checks a login. Unknown email and wrong password fail alike, after the same argon2 work. */
+  async authenticate(emailInput: string, password: string): Promise<Account> {
+    const email = normalizeEmail(emailInput ?? '');
+    const account = email && password ? await this.findByEmail(email) : null;
+    const ok = await this.hasher.verifyOrDummy(account?.passwordHash, password ?? '');
+    if (!account || !ok) throw new DomainError(AccountErrors.INVALID_CREDENTIALS, INVALID_CREDENTIALS_MESSAGE, 'unauthenticated');
+    if (!account.emailVerifiedAt) {
+      throw new DomainError(
+        AccountErrors.EMAIL_NOT_VERIFIED,
+        'Votre adresse électronique n’est pas encore confirmée : suivez le lien du courriel reçu à l’inscription.',
+        'forbidden',
+      );
+    }
+    account.lastLoginAt = this.clock.now();
+    await this.dataSource.getRepository(Account).update({ id: account.id }, { lastLoginAt: account.lastLoginAt });
+    return account;
+  }
+
+  /** Sends a reset link when the address has an account; says nothing either way. */
+  async requestPasswordReset(emailInput: string, links: AccountLinks): Promise<void> {
+    const email = normalizeEmail(emailInput ?? '');
+    const fields = emailErrors(email);
+    if (fields.length) throw DomainError.invalid(AccountErrors.INVALID_INPUT, 'Le formulaire contient des erreurs.', fields);
+    await this.dataSource.transaction(async (manager) => {
+      const account = await manager.getRepository(Account).findOneBy({ email });
+      if (!account) return;
+      const { token, row } = await this.issueToken(manager, account.id, 'reset_password', RESET_PASSWORD_TTL_MS);
+      await this.outbox.add(manager, 'mail.send', resetMail(email, links.resetPassword(token), RESET_PASSWORD_TTL_MS / 60_000), {
+        key: `identity-reset-${row.id}`,
+      });
+    });
+  }
+
+  /** Whether a reset token can still be used (to show the form or say the link is stale). */
+  async isResetTokenUsable(token: string): Promise<boolean> {
+    const row = await this.dataSource.getRepository(AccountToken).findOneBy({ tokenHash: sha256Hex(token ?? ''), purpose: 'reset_password' });
+    return Boolean(row && !row.usedAt && row.expiresAt > this.clock.now());
+  }
+
+  /** Sets a new password with a reset token (single use), which also proves the address. */
+  async resetPassword(token: string, password: string): Promise<Account> {
+    const hash = await (async () => {
+      const fields = checkPassword(password ?? '', 'password');
+      if (fields.length) throw DomainError.invalid(AccountErrors.INVALID_INPUT, 'Le formulaire contient des erreurs.', fields);
+      return this.hasher.hash(password);
+    })();
+    return this.dataSource.transaction(async (manager) => {
+      const row = await this.consumeToken(manager, token, 'reset_password');
+      const accounts = manager.getRepository(Account);
+      const account = await accounts.findOneByOrFail({ id: row.accountId });
+      const now = this.clock.now();
+      account.passwordHash = hash;
+      account.emailVerifiedAt ??= now;
+      await accounts.save(account);
+      // Any other reset link sent before is now void.
+      await manager
+        .createQueryBuilder()
+        .update(AccountToken)
+        .set({ usedAt: now })
+        .where('account_id = :id AND purpose = :purpose AND used_at IS NULL', { id: account.id, purpose: 'reset_password' })
+        .execute();
+      await this.outbox.add(manager, 'mail.send', passwordChangedMail(account.email), { key: `identity-password-changed-${row.id}` });
+      return account;
+    });
+  }
+
+  private async issueToken(manager: EntityManager, accountId: string, purpose: AccountTokenPurpose, ttlMs: number) {
+    const token = randomToken();
+    const now = this.clock.now();
+    const row = await manager.getRepository(AccountToken).save(
+      manager.getRepository(AccountToken).create({
+        accountId,
+        purpose,
+        tokenHash: sha256Hex(token),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + ttlMs),
+        usedAt: null,
+      }),
+    );
+    return { token, row };
+  }
+
+  /** Marks a token used, atomically: two concurrent uses cannot both succeed. */
+  private async consumeToken(manager: EntityManager, token: string, purpose: AccountTokenPurpose): Promise<AccountToken> {
+    const now = this.clock.now();
+    const result: unknown[] = await manager.query(
+      `UPDATE "identity"."account_token" SET used_at = $1
+        WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
+        RETURNING id, account_id`,
+      [now, sha256Hex(token ?? ''), purpose],
+    );
+    // TypeORM returns [rows, count] for an UPDATE.
+    const updated = (Array.isArray(result[0]) ? result[0] : result) as { id: string; account_id: string }[];
+    const hit = updated[0];
+    if (!hit) throw new DomainError(AccountErrors.TOKEN_INVALID, TOKEN_INVALID_MESSAGE, 'gone');
+    return manager.getRepository(AccountToken).findOneByOrFail({ id: hit.id });
+  }
+}

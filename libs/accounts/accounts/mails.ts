@@ -1,0 +1,64 @@
+import type { MailSendPayload } from '#queue';
+
+/** Mails of the territorial account, in plain French (text + a simple HTML version). */
+
+const escape = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+function mail(to: string, subject: string, paragraphs: string[], link?: { href: string; label: string }): MailSendPayload {
+  const text = [...paragraphs, ...(link ? [`${link.label} : ${link.href}`] : []), '', "— Le compte territorial. Ce courriel est envoyé automatiquement : n'y répondez pas."].join(
+    '\n\n',
+  );
+  const html =
+    paragraphs.map((p) => `<p>${escape(p)}</p>`).join('') +
+    (link ? `<p><a href="${escape(link.href)}">${escape(link.label)}</a></p>` : '') +
+    "<p>— Le compte territorial. Ce courriel est envoyé automatiquement : n'y répondez pas.</p>";
+  return { to, subject, text, html };
+}
+
+export function verificationMail(to: string, link: string, hours: number): MailSendPayload {
+  return mail(
+    to,
+    'Confirmez votre adresse électronique',
+    [
+      'Bonjour,',
+      'Vous avez créé un compte territorial avec cette adresse. Pour l’activer, confirmez votre adresse en suivant le lien ci-dessous.',
+      `Ce lien est valable ${hours} heures et ne sert qu’une fois. Si vous n’êtes pas à l’origine de cette inscription, ignorez ce courriel.`,
+    ],
+    { href: link, label: 'Confirmer mon adresse' },
+  );
+}
+
+export function alreadyRegisteredMail(to: string, resetLink: string): MailSendPayload {
+  return mail(
+    to,
+    'Tentative d’inscription avec votre adresse',
+    [
+      'Bonjour,',
+      'Quelqu’un (peut-être vous) a voulu créer un compte territorial avec cette adresse, mais vous en avez déjà un.',
+      'Si vous avez oublié votre mot de passe, vous pouvez en choisir un nouveau. Sinon, ignorez ce courriel : votre compte n’a pas changé.',
+    ],
+    { href: resetLink, label: 'Choisir un nouveau mot de passe' },
+  );
+}
+
+export function resetMail(to: string, link: string, minutes: number): MailSendPayload {
+  return mail(
+    to,
+    'Choisissez un nouveau mot de passe',
+    [
+      'Bonjour,',
+      'Une demande de nouveau mot de passe a été faite pour votre compte territorial.',
+      `Ce lien est valable ${minutes} minutes et ne sert qu’une fois. Si vous n’avez rien demandé, ignorez ce courriel : votre mot de passe reste le même.`,
+    ],
+    { href: link, label: 'Choisir un nouveau mot de passe' },
+  );
+}
+
+export function passwordChangedMail(to: string): MailSendPayload {
+  return mail(to, 'Votre mot de passe a été changé', [
+    'Bonjour,',
+    'Le mot de passe de votre compte territorial vient d’être changé.',
+    'Si ce n’est pas vous, choisissez tout de suite un nouveau mot de passe avec « Mot de passe oublié » et prévenez le support.',
+  ]);
+}
