@@ -10,13 +10,5 @@ export {
 export { createLogger, scrubSecrets, REDACT_PATHS, type LoggerSettings } from './logging/logger.js';
 export { PinoNestLogger } from './logging/nest-logger.js';
 export { DomainError, ErrorCodes, type ErrorKind, type FieldError } from './errors/domain-error.js';
-export {
-  HttpErrorFilter,
-  describeError,
-  wantsHtml,
-  type ErrorBody,
-  type ErrorView,
-  type HttpErrorFilterOptions,
-} from './errors/http-error.filter.js';
 export { Clock, SystemClock, ManualClock } from './clock/clock.js';
 export { LOGGER } from './logging/tokens.js';

@@ -6,7 +6,6 @@ import {
   acceptCorrelationId,
   ConfigError,
   createLogger,
-  HttpErrorFilter,
   loadConfig,
   PinoNestLogger,
   runWithCorrelation,
@@ -15,6 +14,7 @@ import {
 } from '#core';
 import { createViewEngine, UI_ASSETS, UI_VIEWS } from '#ui';
 import type { Logger } from 'pino';
+import { HttpErrorFilter } from './http-error.filter.js';
 import { PlatformModule, type PlatformContext } from './platform.module.js';
 
 export interface HttpAppSpec {

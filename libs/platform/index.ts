@@ -16,3 +16,11 @@ export {
   type EmbeddedPostgresHandle,
   type EmbeddedRedisHandle,
 } from './embedded-services.js';
+export {
+  HttpErrorFilter,
+  describeError,
+  wantsHtml,
+  type ErrorBody,
+  type ErrorView,
+  type HttpErrorFilterOptions,
+} from './http-error.filter.js';

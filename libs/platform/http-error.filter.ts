@@ -1,8 +1,7 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { currentCorrelationId } from '../logging/context.js';
-import { DomainError, ErrorCodes, type ErrorKind, type FieldError } from './domain-error.js';
+import { currentCorrelationId, DomainError, ErrorCodes, type ErrorKind, type FieldError } from '#core';
 
 const KIND_STATUS: Record<ErrorKind, number> = {
   invalid: 422,
