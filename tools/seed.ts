@@ -11,6 +11,7 @@ import 'reflect-metadata';
 import { ConfigError, createLogger, loadConfig, SystemClock, type AppConfig } from '#core';
 import { connectWithRetry, createDataSource } from '#db';
 import { ALL_ENTITIES, ALL_MIGRATIONS } from '#platform';
+import { seedDemoCatalogue } from '#teleservices';
 import { seedDemo, seedReferenceData } from '#territory';
 
 const USAGE = 'Usage : npm run seed [-- --reference-only]';
@@ -65,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
         `Démonstration : ${demo.membershipsCreated} adhésion(s) créée(s) sur ${demo.memberships}, ` +
           `${demo.instancesCreated} instance(s) créée(s) sur ${demo.instances}`,
       );
+      const catalogue = await seedDemoCatalogue(dataSource, new SystemClock());
+      logger.info(catalogue, `Catalogue de démonstration : ${catalogue.teleservices} téléservice(s), ${catalogue.created} créé(s), ${catalogue.published} version(s) publiée(s)`);
     }
     return 0;
   } catch (error) {

@@ -18,6 +18,7 @@ import type { RoutingRule, TeleserviceKind } from './teleservice.types.js';
 )
 @Check('teleservice_pack_source_check', `pack_source_id IS NULL OR kind <> 'catalogue_pack'`)
 @Check('teleservice_dates_check', `opens_at IS NULL OR closes_at IS NULL OR closes_at > opens_at`)
+@Check('teleservice_settings_check', `settings IS NULL OR jsonb_typeof(settings) = 'object'`)
 @Index('teleservice_collectivity_id_idx', ['collectivityId'])
 export class Teleservice {
   @PrimaryGeneratedColumn('uuid', { name: 'id', primaryKeyConstraintName: 'teleservice_pkey' })
@@ -85,4 +86,8 @@ export class Teleservice {
 
   @Column({ name: 'archived_at', type: 'timestamptz', nullable: true })
   archivedAt: Date | null;
+
+  /** Small per-téléservice settings (migration 1763800450000-authoring), e.g. a deployed pack's contact details. */
+  @Column({ name: 'settings', type: 'jsonb', nullable: true })
+  settings: Record<string, unknown> | null;
 }

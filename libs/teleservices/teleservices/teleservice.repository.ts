@@ -277,6 +277,7 @@ function toTeleservice(r: Record<string, unknown>): Teleservice {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     archivedAt: r.archived_at,
+    settings: r.settings ?? null,
   } as Partial<Teleservice>);
 }
 
