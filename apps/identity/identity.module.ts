@@ -3,15 +3,17 @@ import { AccountsModule } from '#accounts';
 import { REDIS } from '#platform';
 import { TerritoryModule } from '#territory';
 import { HomeController } from './home.controller.js';
+import { FranceConnectSessions } from './oidc/franceconnect-sessions.js';
 import { IdentityProvider } from './oidc/identity-provider.js';
 import { AccountController } from './web/account.controller.js';
 import { Csrf } from './web/csrf.js';
+import { FranceConnectController } from './web/franceconnect.controller.js';
 import { InteractionController } from './web/interaction.controller.js';
 
 /** The territorial account: the OpenID provider at /oidc, its interactions, and the account pages. */
 @Module({
   imports: [AccountsModule.withRedis(REDIS), TerritoryModule],
-  controllers: [HomeController, InteractionController, AccountController],
-  providers: [IdentityProvider, Csrf],
+  controllers: [HomeController, InteractionController, AccountController, FranceConnectController],
+  providers: [IdentityProvider, Csrf, FranceConnectSessions],
 })
 export class IdentityModule {}

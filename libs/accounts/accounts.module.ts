@@ -3,6 +3,8 @@ import { QueueProducerModule } from '#queue';
 import { AccountService } from './accounts/account.service.js';
 import { ClientService } from './clients/client.service.js';
 import { ConsentService } from './consent/consent.service.js';
+import { FranceConnectAccounts } from './franceconnect/franceconnect-accounts.service.js';
+import { FranceConnectClient } from './franceconnect/franceconnect-client.js';
 import { SigningKeys } from './oidc/signing-keys.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { ACCOUNTS_REDIS, LoginThrottle } from './throttle/login-throttle.js';
@@ -13,8 +15,8 @@ import { ACCOUNTS_REDIS, LoginThrottle } from './throttle/login-throttle.js';
  */
 @Module({
   imports: [QueueProducerModule],
-  providers: [PasswordHasher, AccountService, ClientService, ConsentService, SigningKeys, LoginThrottle],
-  exports: [PasswordHasher, AccountService, ClientService, ConsentService, SigningKeys, LoginThrottle],
+  providers: [PasswordHasher, AccountService, ClientService, ConsentService, SigningKeys, LoginThrottle, FranceConnectAccounts, FranceConnectClient],
+  exports: [PasswordHasher, AccountService, ClientService, ConsentService, SigningKeys, LoginThrottle, FranceConnectAccounts, FranceConnectClient],
 })
 export class AccountsModule {
   /** The module with the Redis connection of the given (global) provider token, e.g. the platform's `REDIS`. */

@@ -4,16 +4,17 @@ import { Consent } from './entities/consent.entity.js';
 import { OidcArtifact } from './entities/oidc-artifact.entity.js';
 import { OidcClient } from './entities/oidc-client.entity.js';
 import { SigningKey } from './entities/signing-key.entity.js';
+import { FranceConnectLink } from './franceconnect/franceconnect-link.entity.js';
 
 /** Entities of #accounts (schema `identity`, migration 1763800200000-identity). */
-export const ACCOUNTS_ENTITIES: (new () => unknown)[] = [Account, OidcClient, Consent, AccountToken, OidcArtifact, SigningKey];
+export const ACCOUNTS_ENTITIES: (new () => unknown)[] = [Account, OidcClient, Consent, AccountToken, OidcArtifact, SigningKey, FranceConnectLink];
 export { Account, OidcClient, Consent, AccountToken, OidcArtifact, SigningKey };
 export type { CertificationLevel, CertificationSource, PostalAddress } from './entities/account.entity.js';
 export type { ClientAuthMethod } from './entities/oidc-client.entity.js';
 export type { AccountTokenPurpose } from './entities/account-token.entity.js';
 
 export { AccountsModule } from './accounts.module.js';
-export { AccountService, normalizeEmail, VERIFY_EMAIL_TTL_MS, RESET_PASSWORD_TTL_MS, type AccountLinks, type RegisterCommand } from './accounts/account.service.js';
+export { AccountService, normalizeEmail, type ProfileUpdate, VERIFY_EMAIL_TTL_MS, RESET_PASSWORD_TTL_MS, type AccountLinks, type RegisterCommand } from './accounts/account.service.js';
 export { AccountErrors, INVALID_CREDENTIALS_MESSAGE, TOKEN_INVALID_MESSAGE } from './accounts/accounts.errors.js';
 export { ClientService, SUPPORTED_SCOPES, type ClientCommand, type ClientView, type ProviderClientMetadata } from './clients/client.service.js';
 export { seedIdentityClients, DEV_CLIENT_SECRETS, type IdentitySeedUrls } from './clients/identity-seed.js';
@@ -25,3 +26,10 @@ export { checkPassword, commonPasswords, PASSWORD_MIN_LENGTH } from './passwords
 export { LoginThrottle, ACCOUNTS_REDIS, ACCOUNT_RULE, IP_RULE, MAIL_RULE, type ThrottleKey, type ThrottleRule } from './throttle/login-throttle.js';
 export { SecretBox } from './crypto/secret-box.js';
 export { randomToken, sha256Hex, hmacHex, safeEqual } from './crypto/tokens.js';
+
+// FranceConnect federation (libs/accounts/franceconnect).
+export { FranceConnectLink };
+export { FranceConnectAccounts } from './franceconnect/franceconnect-accounts.service.js';
+export { FranceConnectClient, type FranceConnectAuthorization, type FranceConnectResult } from './franceconnect/franceconnect-client.js';
+export { FranceConnectErrors, SUB_ALREADY_LINKED_MESSAGE } from './franceconnect/franceconnect.errors.js';
+export { pivotIdentity, CERTIFIED_ATTRIBUTES, FRANCECONNECT_SCOPES, type PivotIdentity } from './franceconnect/pivot-identity.js';

@@ -21,6 +21,7 @@ import {
 import { APP_CONFIG, Clock, LOGGER, type AppConfig } from '#core';
 import { REDIS } from '#platform';
 import { accountClaims, ACR_EIDAS1, ACR_LOCAL, CLAIMS_BY_SCOPE } from './claims.js';
+import { FranceConnectSessions } from './franceconnect-sessions.js';
 
 /** A session unused this long asks for the password again. */
 export const SESSION_IDLE_MS = 30 * 60_000;
@@ -49,6 +50,7 @@ export class IdentityProvider implements OnModuleInit, OnModuleDestroy {
     private readonly consents: ConsentService,
     private readonly signingKeys: SigningKeys,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly franceConnect: FranceConnectSessions,
   ) {}
 
   onModuleInit() {
@@ -225,6 +227,12 @@ export class IdentityProvider implements OnModuleInit, OnModuleDestroy {
       },
     });
     provider.proxy = secure;
+    // FranceConnect: a session established through FranceConnect keeps its FranceConnect ID token, and logging out
+    // of it also logs out at FranceConnect (apps/identity/oidc/franceconnect-sessions.ts).
+    provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+      await next();
+      await this.franceConnect.afterRoute(ctx, origin, SESSION_ABSOLUTE_S);
+    });
     provider.on('authorization.success', (ctx: KoaContextWithOIDC) => {
       const uid = ctx.oidc.session?.uid;
       if (uid) redis.set(this.activityKey(uid), String(clock.now().getTime()), 'EX', SESSION_ABSOLUTE_S).catch(() => undefined);

@@ -14,6 +14,12 @@ declare module 'oidc-provider' {
     href: string;
     set(name: string, value: string): void;
     get(name: string): string;
+    // FranceConnect federation and simulator (Koa request details and redirects).
+    path: string;
+    method: string;
+    querystring: string;
+    redirect(url: string): void;
+    response: { get(name: string): string };
     cookies: { get(name: string, options?: { signed?: boolean }): string | undefined };
     oidc: {
       route?: string;
@@ -43,6 +49,9 @@ declare module 'oidc-provider' {
     uid: string;
     jti: string;
     accountId?: string;
+    acr?: string;
+    amr?: string[];
+    destroyed?: boolean;
     grantIdFor(clientId: string): string | undefined;
     authTime(): number | undefined;
   }
@@ -100,6 +109,8 @@ declare module 'oidc-provider' {
     interactionFinished(req: IncomingMessage, res: ServerResponse, result: InteractionResults, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
     interactionResult(req: IncomingMessage, res: ServerResponse, result: InteractionResults, options?: { mergeWithLastSubmission?: boolean }): Promise<string>;
     on(event: string, listener: (...args: never[]) => void): this;
+    /** A Koa middleware run before (and, after `await next()`, around) every provider route. */
+    use(middleware: (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>): this;
   }
 
   export class Check {

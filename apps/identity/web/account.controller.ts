@@ -1,8 +1,8 @@
 import { Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AccountService, LoginThrottle, MAIL_RULE, PASSWORD_MIN_LENGTH, type AccountLinks, type ThrottleKey } from '#accounts';
+import { AccountService, FranceConnectClient, LoginThrottle, MAIL_RULE, PASSWORD_MIN_LENGTH, type AccountLinks, type ThrottleKey } from '#accounts';
 import { DomainError } from '#core';
-import { IdentityProvider } from '../oidc/identity-provider.js';
+import { IdentityProvider, withFormAction } from '../oidc/identity-provider.js';
 import { Csrf } from './csrf.js';
 import { formErrors, noStore, STATUS_OF_KIND } from './form-view.js';
 
@@ -20,7 +20,15 @@ export class AccountController {
     private readonly identity: IdentityProvider,
     private readonly csrf: Csrf,
     private readonly throttle: LoginThrottle,
+    private readonly franceConnect: FranceConnectClient,
   ) {}
+
+  /** The FranceConnect block of the registration page (its form redirects to FranceConnect: CSP form-action). */
+  private franceConnectBlock(res: Response) {
+    if (!this.franceConnect.enabled) return undefined;
+    res.setHeader('Content-Security-Policy', withFormAction(res.getHeader('Content-Security-Policy'), this.franceConnect.formTargets()));
+    return { action: '/franceconnect/connexion' };
+  }
 
   private links(req: Request): AccountLinks {
     const origin = this.identity.origin(req);
@@ -36,7 +44,13 @@ export class AccountController {
 
   @Get('inscription')
   registerForm(@Req() req: Request, @Res() res: Response) {
-    noStore(res).render('register', { pageTitle: 'Créer votre compte', csrf: this.csrf.token(req, res), values: {}, passwordHint: PASSWORD_HINT });
+    noStore(res).render('register', {
+      pageTitle: 'Créer votre compte',
+      csrf: this.csrf.token(req, res),
+      values: {},
+      passwordHint: PASSWORD_HINT,
+      franceConnect: this.franceConnectBlock(res),
+    });
   }
 
   @Post('inscription')
@@ -61,6 +75,7 @@ export class AccountController {
           values,
           passwordHint: PASSWORD_HINT,
           errors: formErrors(error, FIELD_IDS),
+          franceConnect: this.franceConnectBlock(res),
         });
     }
     noStore(res).status(200).render('message', {

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Interaction } from 'oidc-provider';
 import type { Logger } from 'pino';
-import { AccountErrors, AccountService, ClientService, ConsentService, LoginThrottle, SCOPES_WITHOUT_CONSENT } from '#accounts';
+import { AccountErrors, AccountService, ClientService, ConsentService, FranceConnectClient, LoginThrottle, SCOPES_WITHOUT_CONSENT } from '#accounts';
 import { DomainError, LOGGER } from '#core';
 import { TerritoryService } from '#territory';
 import { ACR_LOCAL, SCOPE_LABELS } from '../oidc/claims.js';
@@ -28,6 +28,7 @@ export class InteractionController {
     private readonly throttle: LoginThrottle,
     private readonly territory: TerritoryService,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly franceConnect: FranceConnectClient,
   ) {}
 
   @Get(':uid')
@@ -125,17 +126,18 @@ export class InteractionController {
     return details;
   }
 
-  private async clientCsp(res: Response, clientId: string) {
+  private async clientCsp(res: Response, clientId: string, extraTargets: string[] = []) {
     const client = await this.clients.get(clientId);
-    res.setHeader('Content-Security-Policy', withFormAction(res.getHeader('Content-Security-Policy'), client?.redirectUris ?? []));
+    res.setHeader('Content-Security-Policy', withFormAction(res.getHeader('Content-Security-Policy'), [...(client?.redirectUris ?? []), ...extraTargets]));
     return client;
   }
 
   private async renderLogin(req: Request, res: Response, details: Interaction, status: number, state: { email?: string; error?: DomainError } = {}) {
-    const client = await this.clientCsp(res, details.params.client_id);
+    const client = await this.clientCsp(res, details.params.client_id, this.franceConnect.formTargets());
     noStore(res)
       .status(status)
       .render('login', {
+        franceConnect: this.franceConnect.enabled ? { action: `/interaction/${details.uid}/franceconnect` } : undefined,
         pageTitle: 'Se connecter',
         uid: details.uid,
         csrf: this.csrf.token(req, res),

@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { Clock, DomainError, type FieldError } from '#core';
 import { OutboxService } from '#queue';
 import { randomToken, sha256Hex } from '../crypto/tokens.js';
-import { Account } from '../entities/account.entity.js';
+import { Account, type PostalAddress } from '../entities/account.entity.js';
 import { AccountToken, type AccountTokenPurpose } from '../entities/account-token.entity.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { checkPassword } from '../passwords/password-policy.js';
@@ -27,6 +27,27 @@ export interface RegisterCommand {
   givenName?: string;
   familyName?: string;
 }
+
+/** Profile attributes a person may change (each named by its OIDC claim in `Account.certifiedAttributes`). */
+export interface ProfileUpdate {
+  givenName?: string | null;
+  familyName?: string | null;
+  preferredUsername?: string | null;
+  birthdate?: string | null;
+  gender?: string | null;
+  phone?: string | null;
+  address?: PostalAddress | null;
+}
+
+const PROFILE_CLAIMS: Record<keyof ProfileUpdate, { claim: string; label: string }> = {
+  givenName: { claim: 'given_name', label: 'prénom' },
+  familyName: { claim: 'family_name', label: 'nom' },
+  preferredUsername: { claim: 'preferred_username', label: 'nom d’usage' },
+  birthdate: { claim: 'birthdate', label: 'date de naissance' },
+  gender: { claim: 'gender', label: 'genre' },
+  phone: { claim: 'phone_number', label: 'téléphone' },
+  address: { claim: 'address', label: 'adresse postale' },
+};
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -144,6 +165,46 @@ export class AccountService {
     account.lastLoginAt = this.clock.now();
     await this.dataSource.getRepository(Account).update({ id: account.id }, { lastLoginAt: account.lastLoginAt });
     return account;
+  }
+
+  /**
+   * Changes profile attributes. An attribute certified by an identity provider (FranceConnect) is read-only:
+   * changing it is refused (403) with the field named; sending its current value is accepted.
+   */
+  async updateProfile(accountId: string, changes: ProfileUpdate): Promise<Account> {
+    return this.dataSource.transaction(async (manager) => {
+      const accounts = manager.getRepository(Account);
+      const account = await accounts.findOne({ where: { id: accountId }, lock: { mode: 'pessimistic_write' } });
+      if (!account) throw DomainError.notFound(AccountErrors.INVALID_INPUT, 'Compte introuvable.');
+      const fields: FieldError[] = [];
+      const normalized: Partial<Account> = {};
+      for (const key of Object.keys(changes) as (keyof ProfileUpdate)[]) {
+        const spec = PROFILE_CLAIMS[key];
+        if (!spec) continue;
+        const raw = changes[key];
+        const value = typeof raw === 'string' ? raw.trim() || null : (raw ?? null);
+        if (JSON.stringify(value) === JSON.stringify(account[key] ?? null)) continue;
+        if (account.certifiedAttributes.includes(spec.claim)) {
+          fields.push({
+            path: key,
+            code: 'CERTIFIED',
+            message: `Donnée certifiée par ${account.certificationSource === 'franceconnect' ? 'FranceConnect' : 'un fournisseur d’identité'} (${spec.label}) : elle ne peut pas être modifiée ici.`,
+          });
+          continue;
+        }
+        if (typeof value === 'string' && value.length > 200) fields.push({ path: key, code: 'TOO_LONG', message: `Le champ « ${spec.label} » doit compter au plus 200 caractères.` });
+        if (key === 'birthdate' && value !== null && !/^\d{4}-\d{2}-\d{2}$/.test(String(value))) {
+          fields.push({ path: key, code: 'INVALID', message: 'Indiquez la date de naissance au format AAAA-MM-JJ.' });
+        }
+        (normalized as Record<string, unknown>)[key] = value;
+      }
+      if (fields.some((field) => field.code === 'CERTIFIED')) {
+        throw new DomainError(AccountErrors.CERTIFIED_ATTRIBUTE, 'Certaines données sont certifiées et ne peuvent pas être modifiées.', 'forbidden', fields);
+      }
+      if (fields.length) throw DomainError.invalid(AccountErrors.INVALID_INPUT, 'Le formulaire contient des erreurs.', fields);
+      Object.assign(account, normalized);
+      return accounts.save(account);
+    });
   }
 
   /** Sends a reset link when the address has an account; says nothing either way. */
