@@ -1,10 +1,27 @@
-import { Controller, Get, Render } from '@nestjs/common';
+import { Controller, Get, Render, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AgentGuard } from './agent.guard.js';
+
+const ROLE_LABELS: Record<string, string> = { agent: 'Agent', administrator: 'Administrateur', platform: 'Équipe plateforme' };
 
 @Controller()
 export class HomeController {
+  /** Public landing page; a logged-in person goes on to the agents' dashboard. */
   @Get()
-  @Render('home')
-  home() {
-    return { pageTitle: 'Espace agents' };
+  home(@Req() req: Request, @Res() res: Response) {
+    if (req.webSession?.user) return res.redirect(303, '/tableau-de-bord');
+    return res.render('home', { pageTitle: 'Espace agents' });
+  }
+
+  @Get('tableau-de-bord')
+  @UseGuards(AgentGuard)
+  @Render('dashboard')
+  dashboard(@Req() req: Request) {
+    const agent = req.agent!;
+    return {
+      pageTitle: 'Tableau de bord',
+      navigation: [{ href: '/tableau-de-bord', label: 'Tableau de bord', current: true }],
+      collectivities: agent.collectivities.map((c) => ({ ...c, roleLabels: c.roles.map((role) => ROLE_LABELS[role] ?? role).join(', ') })),
+    };
   }
 }

@@ -1,0 +1,38 @@
+/** The two server-rendered apps that log people in through the territorial account. */
+export type WebAppKind = 'portal' | 'backoffice';
+
+/** Who is logged in, as the provider told us at login (ID token + userinfo). */
+export interface SessionUser {
+  /** Pairwise subject of this app's OIDC client (the portal and the back office may see different values). */
+  sub: string;
+  /** Display name: given + family name, else preferred_username, else the email address. */
+  name: string;
+  email?: string;
+  /** How the identity was established (`urn:parvis:acr:local`, `eidas1`). */
+  acr?: string;
+  /** The provider's session id (`sid` of the ID token): back-channel logout names it. */
+  sid?: string;
+  /** Kept for RP-initiated logout (`id_token_hint`). */
+  idToken: string;
+  /** Milliseconds since the epoch, from the platform clock. */
+  authenticatedAt: number;
+}
+
+/** A login on its way to the provider: the checks of its callback. */
+export interface PendingLogin {
+  state: string;
+  nonce: string;
+  verifier: string;
+  returnTo: string;
+  startedAt: number;
+}
+
+/** What one web session holds in Redis (JSON). */
+export interface WebSessionData {
+  /** Per-session CSRF token, renewed with the session id at login. */
+  csrf: string;
+  createdAt: number;
+  lastSeenAt: number;
+  user?: SessionUser;
+  login?: PendingLogin;
+}
