@@ -7,8 +7,8 @@ export class ApiController {
   index() {
     return {
       name: 'Parvis — moteur de téléservices',
-      versions: [{ version: 'v1', status: 'en préparation' }],
-      documentation: '/api/v1',
+      versions: [{ version: 'v1', status: 'disponible', base: '/api/v1' }],
+      documentation: '/api/docs',
     };
   }
 }

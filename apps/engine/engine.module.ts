@@ -1,5 +1,19 @@
-import { Module } from '@nestjs/common';
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { DemandEngineModule } from '#demands';
 import { ApiController } from './api.controller.js';
+import { ApiKeyGuard, ApiRateLimiter } from './api-caller.js';
+import { DemandsController } from './demands.controller.js';
+import { DocsController } from './docs.controller.js';
+import { apiJsonBody } from './request-body.js';
+import { TeleservicesController } from './teleservices.controller.js';
 
-@Module({ controllers: [ApiController] })
-export class EngineModule {}
+@Module({
+  imports: [DemandEngineModule],
+  controllers: [ApiController, DocsController, TeleservicesController, DemandsController],
+  providers: [ApiKeyGuard, ApiRateLimiter],
+})
+export class EngineModule implements NestModule {
+  configure(consumer: MiddlewareConsumer) {
+    consumer.apply(apiJsonBody).forRoutes(TeleservicesController, DemandsController);
+  }
+}

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DemandJobsModule, RouteDemandJob, WorkflowTimerJob } from '#demands';
 import { MailModule, SendMailJob } from '#notifications';
 import { createRedis } from '#platform';
 import { QueueWorkerModule } from '#queue';
@@ -11,8 +12,8 @@ import { MetricsController } from './metrics.controller.js';
 @Module({
   imports: [
     QueueWorkerModule.forRoot({
-      imports: [MailModule],
-      handlers: [SendMailJob],
+      imports: [MailModule, DemandJobsModule],
+      handlers: [SendMailJob, RouteDemandJob, WorkflowTimerJob],
       connect: ({ config, logger, name }) => createRedis(config.redis.url, logger, `worker:${name}`, { forQueues: true }),
     }),
   ],

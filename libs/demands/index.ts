@@ -73,3 +73,50 @@ export { detectMimeType, MIME, SNIFF_BYTES } from './storage/mime-sniff.js';
 export type { DemandDataValidator, WorkflowPort } from './ports.js';
 
 export { DemandsModule } from './demands.module.js';
+
+// Use cases (submit, act, messages, reads) and the engine plugging #forms and #workflow in
+export {
+  requireAccess,
+  scopeOf,
+  historyActorOf,
+  AccessErrorCodes,
+  type EngineCaller,
+  type EnginePermission,
+} from './use-cases/access.js';
+export { EngineErrorCodes } from './use-cases/engine.errors.js';
+export {
+  SubmitDemand,
+  SubmitDemandCommand,
+  type SubmitDemandInput,
+  type SubmitDemandResult,
+  type UploadedFile,
+} from './use-cases/submit-demand.use-case.js';
+export { ActOnDemand, ActOnDemandCommand, type ActOnDemandInput, type ActOnDemandResult } from './use-cases/act-on-demand.use-case.js';
+export {
+  PostMessage,
+  PostMessageCommand,
+  MESSAGE_MAX_LENGTH,
+  MESSAGE_MAX_FILES,
+  MESSAGE_MAX_FILE_BYTES,
+  type PostMessageInput,
+  type PostMessageResult,
+} from './use-cases/post-message.use-case.js';
+export {
+  AnswerInformationRequest,
+  AnswerInformationRequestCommand,
+  type AnswerInformationRequestInput,
+} from './use-cases/answer-information-request.use-case.js';
+export { DemandQueries, type DemandDetail } from './use-cases/demand-queries.js';
+export {
+  CompiledDefinitionCache,
+  compileDefinition,
+  DEFAULT_MAX_FILE_BYTES,
+  DEFINITION_UNUSABLE,
+  type CompiledDefinition,
+  type FileFieldSpec,
+} from './engine/compiled-definitions.js';
+export { FormConditionEvaluator } from './engine/form-condition-evaluator.js';
+export { DemandEngine, TerritoryDirectory } from './engine/engine-context.js';
+export { RouteDemandJob } from './engine/jobs/route-demand.job.js';
+export { WorkflowTimerJob } from './engine/jobs/workflow-timer.job.js';
+export { DemandEngineModule, DemandJobsModule } from './engine/demand-engine.module.js';

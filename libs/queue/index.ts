@@ -27,6 +27,8 @@ export {
   type RetryPolicy,
 } from './catalogue/job-options.js';
 export { mailSendPayload, type MailSendPayload } from './catalogue/payloads/mail-send.payload.js';
+export { demandRoutePayload, type DemandRoutePayload } from './catalogue/payloads/demand-route.payload.js';
+export { workflowTimerPayload, type WorkflowTimerPayload } from './catalogue/payloads/workflow-timer.payload.js';
 
 // Producing (any app)
 export { QueueProducerModule } from './outbox/queue-producer.module.js';

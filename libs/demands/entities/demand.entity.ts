@@ -82,6 +82,10 @@ export class Demand {
   @Column({ name: 'status_entered_at', type: 'timestamptz' })
   statusEnteredAt: Date;
 
+  /** The full workflow position (libs/workflow `WorkflowState`); null only for rows written before it existed. */
+  @Column({ name: 'workflow_state', type: 'jsonb', nullable: true })
+  workflowState: Record<string, unknown> | null;
+
   @Column({ name: 'assigned_function', type: 'text', nullable: true })
   assignedFunction: string | null;
 

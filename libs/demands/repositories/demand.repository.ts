@@ -24,6 +24,8 @@ export interface NewDemand {
   data: Record<string, unknown>;
   backofficeData?: Record<string, unknown>;
   status: string;
+  /** The full workflow position (libs/workflow `WorkflowState`). */
+  workflowState?: Record<string, unknown> | null;
   assignedFunction?: string | null;
   assignedAgent?: string | null;
   submittedAt: Date;
@@ -43,6 +45,7 @@ export interface DemandChanges {
   backofficeData?: Record<string, unknown>;
   status?: string;
   statusEnteredAt?: Date;
+  workflowState?: Record<string, unknown> | null;
   assignedFunction?: string | null;
   assignedAgent?: string | null;
   closedAt?: Date | null;
@@ -56,6 +59,7 @@ const CHANGE_COLUMNS: Record<keyof DemandChanges, { column: string; cast?: strin
   backofficeData: { column: 'backoffice_data', cast: 'jsonb' },
   status: { column: 'status' },
   statusEnteredAt: { column: 'status_entered_at', cast: 'timestamptz' },
+  workflowState: { column: 'workflow_state', cast: 'jsonb' },
   assignedFunction: { column: 'assigned_function' },
   assignedAgent: { column: 'assigned_agent' },
   closedAt: { column: 'closed_at', cast: 'timestamptz' },
@@ -160,8 +164,8 @@ export class DemandRepository {
       const rows = await this.run<Record<string, unknown>[]>(
         `INSERT INTO "demand" ("id", "collectivity_id", "teleservice_id", "version_id", "tracking_code", "access_secret_hash",
             "account_sub", "channel", "submitted_by_agent", "data", "backoffice_data", "status", "status_entered_at",
-            "assigned_function", "assigned_agent", "lock_version", "created_at", "submitted_at", "updated_at")
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13, $14, $15, 1, $13, $13, $13)
+            "assigned_function", "assigned_agent", "lock_version", "created_at", "submitted_at", "updated_at", "workflow_state")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13, $14, $15, 1, $13, $13, $13, $16::jsonb)
          ON CONFLICT ("tracking_code") DO NOTHING
          RETURNING *`,
         [
@@ -180,6 +184,7 @@ export class DemandRepository {
           input.submittedAt,
           input.assignedFunction ?? null,
           input.assignedAgent ?? null,
+          input.workflowState ? JSON.stringify(input.workflowState) : null,
         ],
       );
       if (rows.length === 1) return toDemand(rows[0]);
@@ -234,6 +239,33 @@ export class DemandRepository {
       ],
     );
     return toEvent(rows[0]);
+  }
+
+  /** Appends several history events in one statement, in order (ids follow the array's order). */
+  async appendEvents(demand: DemandRef, events: readonly NewEvent[]): Promise<DemandEvent[]> {
+    requireTenantScope(this.manager);
+    if (events.length === 0) return [];
+    const params: unknown[] = [demand.id, demand.collectivityId];
+    const values = events.map((event) => {
+      const base = params.length;
+      params.push(
+        event.at,
+        event.kind,
+        JSON.stringify(event.actor),
+        event.visibility,
+        event.statusFrom ?? null,
+        event.statusTo ?? null,
+        JSON.stringify(event.payload ?? {}),
+      );
+      return `($1, $2, $${base + 1}::timestamptz, $${base + 2}, $${base + 3}::jsonb, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7}::jsonb)`;
+    });
+    const rows = await this.run<Record<string, unknown>[]>(
+      `INSERT INTO "demand_event" ("demand_id", "collectivity_id", "at", "kind", "actor", "visibility", "status_from", "status_to", "payload")
+       VALUES ${values.join(', ')}
+       RETURNING *`,
+      params,
+    );
+    return rows.map(toEvent).sort((a, b) => Number(a.id) - Number(b.id));
   }
 
   async insertMessage(demand: DemandRef, message: NewMessage): Promise<DemandMessage> {
@@ -310,6 +342,15 @@ export class DemandRepository {
     const { where, params } = agentWhere(scope, filters);
     const rows: { count: string }[] = await this.manager.query(`SELECT count(*) AS "count" FROM "demand" WHERE ${where.join(' AND ')}`, params);
     return Number(rows[0].count);
+  }
+
+  // --- Platform (worker, system jobs) --------------------------------------------------------------------
+
+  /** Platform scope only: a demand by id, whatever its collectivity (routing, timers). */
+  async findForPlatform(id: string): Promise<Demand | null> {
+    requireTenantScope(this.manager, 'platform');
+    const rows = await this.manager.query(`SELECT * FROM "demand" WHERE "id" = $1`, [id]);
+    return rows.length ? toDemand(rows[0]) : null;
   }
 
   // --- Citizens and tracking-code holders --------------------------------------------------------------

@@ -22,6 +22,7 @@ export function toDemand(r: Row): Demand {
     backofficeData: r.backoffice_data,
     status: r.status,
     statusEnteredAt: r.status_entered_at,
+    workflowState: r.workflow_state ?? null,
     assignedFunction: r.assigned_function,
     assignedAgent: r.assigned_agent,
     lockVersion: r.lock_version,

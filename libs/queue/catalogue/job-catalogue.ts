@@ -1,7 +1,9 @@
 import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
-import { RETENTION_STANDARD, RETRY_PERSISTENT, type RetentionPolicy, type RetryPolicy } from './job-options.js';
+import { RETENTION_STANDARD, RETRY_PERSISTENT, RETRY_STANDARD, type RetentionPolicy, type RetryPolicy } from './job-options.js';
+import { demandRoutePayload } from './payloads/demand-route.payload.js';
 import { mailSendPayload } from './payloads/mail-send.payload.js';
+import { workflowTimerPayload } from './payloads/workflow-timer.payload.js';
 import type { QueueName } from './queues.js';
 
 /** What the platform knows about one job name. */
@@ -32,6 +34,20 @@ export const JOB_CATALOGUE = {
     retry: RETRY_PERSISTENT,
     retention: RETENTION_STANDARD,
     description: 'Envoie un courriel déjà rendu à un destinataire, par SMTP',
+  }),
+  'demand.route': defineJob({
+    queue: 'demands',
+    payload: demandRoutePayload,
+    retry: RETRY_STANDARD,
+    retention: RETENTION_STANDARD,
+    description: "Trouve la commune compétente d'une demande sur un téléservice mutualisé et la lui confie",
+  }),
+  'workflow.timer': defineJob({
+    queue: 'demands',
+    payload: workflowTimerPayload,
+    retry: RETRY_STANDARD,
+    retention: RETENTION_STANDARD,
+    description: "Déclenche un saut différé du workflow d'une demande à son échéance",
   }),
 } as const;
 

@@ -5,6 +5,7 @@
  */
 export const QUEUES = {
   notifications: { concurrency: 5, description: 'Courriels, SMS et notifications internes' },
+  demands: { concurrency: 5, description: 'Routage des demandes et échéances de leurs workflows' },
 } as const satisfies Record<string, QueueSettings>;
 
 export interface QueueSettings {

@@ -36,10 +36,23 @@ class RecordingMailJob implements JobHandler<'mail.send'> {
   }
 }
 
+/** The catalogue's other jobs: not exercised here (their handlers live in #demands). */
+@Injectable()
+class IdleRouteJob implements JobHandler<'demand.route'> {
+  readonly job = 'demand.route';
+  async handle() {}
+}
+
+@Injectable()
+class IdleTimerJob implements JobHandler<'workflow.timer'> {
+  readonly job = 'workflow.timer';
+  async handle() {}
+}
+
 const spec: HttpAppSpec = {
   app: 'worker',
   module: QueueWorkerModule.forRoot({
-    handlers: [RecordingMailJob],
+    handlers: [RecordingMailJob, IdleRouteJob, IdleTimerJob],
     connect: ({ config, logger, name }) => createRedis(config.redis.url, logger, name, { forQueues: true }),
   }),
 };

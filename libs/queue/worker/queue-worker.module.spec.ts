@@ -26,13 +26,26 @@ class SendMail implements JobHandler<'mail.send'> {
   async handle() {}
 }
 
+/** The catalogue's other jobs (their real handlers live in #demands). */
+@Injectable()
+class RouteDemand implements JobHandler<'demand.route'> {
+  readonly job = 'demand.route';
+  async handle() {}
+}
+
+@Injectable()
+class WorkflowTimer implements JobHandler<'workflow.timer'> {
+  readonly job = 'workflow.timer';
+  async handle() {}
+}
+
 @Injectable()
 class SendMailAgain implements JobHandler<'mail.send'> {
   readonly job = 'mail.send';
   async handle() {}
 }
 
-function compile(handlers: (typeof SendMail)[]) {
+function compile(handlers: (new () => JobHandler)[]) {
   return Test.createTestingModule({
     imports: [
       StubPlatform,
@@ -48,7 +61,7 @@ function compile(handlers: (typeof SendMail)[]) {
 
 describe('QueueWorkerModule refuses to start when the handlers do not cover the catalogue exactly once', () => {
   it('starts with one handler per job', async () => {
-    const module = await compile([SendMail]);
+    const module = await compile([SendMail, RouteDemand, WorkflowTimer]);
     expect(module.get(JobRunner)).toBeInstanceOf(JobRunner);
     await module.close();
   });

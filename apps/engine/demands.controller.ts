@@ -1,0 +1,173 @@
+import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { FieldError } from '#core';
+import {
+  ActOnDemand,
+  ActOnDemandCommand,
+  DemandEngine,
+  DemandQueries,
+  PostMessage,
+  PostMessageCommand,
+  SubmitDemand,
+  SubmitDemandCommand,
+  type AgentDemandFilters,
+  type EngineCaller,
+  type UploadedFile,
+} from '#demands';
+import { ApiKeyGuard, Caller } from './api-caller.js';
+import { engineErrorsForApi } from './engine-api.errors.js';
+import { demandDetailJson, demandJson, messageJson } from './presenters.js';
+import { decodeFiles, jsonObject } from './request-body.js';
+import { pageSize } from './teleservices.controller.js';
+
+type ApiCaller = EngineCaller & { kind: 'api' };
+const SUBMIT_KEYS = new Set(['data', 'files', 'contactEmail']);
+
+/** Demands of the key's collectivity: submit, read, list, act, messages, files. Row-level security guards every query. */
+@Controller('api/v1')
+@UseGuards(ApiKeyGuard)
+export class DemandsController {
+  constructor(
+    private readonly engine: DemandEngine,
+    private readonly submitDemand: SubmitDemand,
+    private readonly actOnDemand: ActOnDemand,
+    private readonly postMessage: PostMessage,
+    private readonly queries: DemandQueries,
+  ) {}
+
+  /** Body: `{ data, files?: { <fileFieldId>: [{ name, contentBase64 }] }, contactEmail? }`. */
+  @Post('teleservices/:slug/demands')
+  async submit(@Caller() caller: ApiCaller, @Param('slug') slug: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const body = jsonObject(req);
+    const errors: FieldError[] = [];
+    for (const key of Object.keys(body)) if (!SUBMIT_KEYS.has(key)) errors.push({ path: key, code: 'UNKNOWN_FIELD', message: 'Propriété inconnue.' });
+    const files: UploadedFile[] = [];
+    if (body.files !== undefined) {
+      if (typeof body.files !== 'object' || body.files === null || Array.isArray(body.files)) {
+        errors.push({ path: 'files', code: 'INVALID_TYPE', message: 'Objet attendu : { <champ fichier>: [{ name, contentBase64 }] }.' });
+      } else {
+        for (const [fieldId, list] of Object.entries(body.files as Record<string, unknown>)) {
+          for (const file of decodeFiles(list, `files.${fieldId}`, errors)) files.push({ fieldId, ...file });
+        }
+      }
+    }
+    if (errors.length) throw engineErrorsForApi.requestInvalid(errors);
+    const command = SubmitDemandCommand.create(caller, { teleservice: { slug }, data: body.data, files, contactEmail: body.contactEmail });
+    const result = await this.submitDemand.execute(command);
+    res.status(201).setHeader('Location', `/api/v1/demands/${result.demand.id}`);
+    return { demand: demandJson(result.demand, result.citizenStatus), accessSecret: result.accessSecret };
+  }
+
+  /** `?status=a,b&teleservice=<slug>&submittedFrom=&submittedBefore=&cursor=&limit=`, newest first. */
+  @Get('demands')
+  async list(
+    @Caller() caller: ApiCaller,
+    @Query() query: Record<string, unknown>,
+  ) {
+    const errors: FieldError[] = [];
+    const filters: AgentDemandFilters = {};
+    const text = (key: string) => (typeof query[key] === 'string' ? (query[key] as string) : undefined);
+    for (const key of Object.keys(query)) {
+      if (!['status', 'teleservice', 'submittedFrom', 'submittedBefore', 'cursor', 'limit'].includes(key)) {
+        errors.push({ path: key, code: 'UNKNOWN_FIELD', message: 'Filtre inconnu.' });
+      } else if (typeof query[key] !== 'string') errors.push({ path: key, code: 'INVALID_TYPE', message: 'Valeur unique attendue.' });
+    }
+    const status = text('status');
+    if (status) filters.statuses = status.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const key of ['submittedFrom', 'submittedBefore'] as const) {
+      const value = text(key);
+      if (value === undefined) continue;
+      const at = new Date(value);
+      if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at.getTime())) errors.push({ path: key, code: 'INVALID_FORMAT', message: 'Date ISO 8601 attendue.' });
+      else filters[key] = at;
+    }
+    let limit = 50;
+    try {
+      limit = pageSize(text('limit'));
+    } catch {
+      errors.push({ path: 'limit', code: 'OUT_OF_RANGE', message: 'Entier de 1 à 200 attendu.' });
+    }
+    if (errors.length) throw engineErrorsForApi.requestInvalid(errors);
+    const slug = text('teleservice');
+    if (slug) {
+      const teleservice = await this.engine.teleserviceBySlug(caller.collectivityId, slug);
+      if (!teleservice) return { items: [], nextCursor: null };
+      filters.teleserviceIds = [teleservice.id];
+    }
+    const page = await this.queries.list(caller, filters, { cursor: text('cursor') ?? null, limit });
+    return { items: page.items.map((d) => demandJson(d)), nextCursor: page.nextCursor };
+  }
+
+  @Get('demands/:id')
+  async get(@Caller() caller: ApiCaller, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+    const detail = await this.queries.get(caller, id);
+    res.setHeader('ETag', `"${detail.demand.lockVersion}"`);
+    return demandDetailJson(detail);
+  }
+
+  /** Press a workflow button (or ask for information). Body: `{ comment?, confirmed?, expectedVersion? }`; `If-Match` also works. */
+  @Post('demands/:id/actions/:actionId')
+  @HttpCode(200)
+  async act(@Caller() caller: ApiCaller, @Param('id') id: string, @Param('actionId') actionId: string, @Req() req: Request, @Headers('if-match') ifMatch?: string) {
+    const body = req.headers['content-length'] === '0' || req.body === undefined ? {} : jsonObject(req);
+    const command = ActOnDemandCommand.create(caller, {
+      demandId: id,
+      command: { kind: 'press', actionId, comment: body.comment, confirmed: body.confirmed },
+      expectedVersion: body.expectedVersion ?? etagVersion(ifMatch),
+    });
+    const result = await this.actOnDemand.execute(command);
+    return { demand: demandJson(result.demand, result.citizenStatus) };
+  }
+
+  /** Call a workflow API trigger (`auto_jump` with `apiTrigger`). */
+  @Post('demands/:id/triggers/:name')
+  @HttpCode(200)
+  async trigger(@Caller() caller: ApiCaller, @Param('id') id: string, @Param('name') name: string, @Headers('if-match') ifMatch?: string) {
+    const command = ActOnDemandCommand.create(caller, { demandId: id, command: { kind: 'api_trigger', trigger: name }, expectedVersion: etagVersion(ifMatch) });
+    const result = await this.actOnDemand.execute(command);
+    return { demand: demandJson(result.demand, result.citizenStatus) };
+  }
+
+  @Get('demands/:id/messages')
+  async messages(@Caller() caller: ApiCaller, @Param('id') id: string) {
+    const { messages, attachments } = await this.queries.messages(caller, id);
+    return { items: messages.map((m) => messageJson(m, attachments)) };
+  }
+
+  /** Body: `{ body, visibility?: 'citizen' | 'internal', files?: [{ name, contentBase64 }] }`. */
+  @Post('demands/:id/messages')
+  async postMessageTo(@Caller() caller: ApiCaller, @Param('id') id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const body = jsonObject(req);
+    const errors: FieldError[] = [];
+    const files = body.files === undefined ? undefined : decodeFiles(body.files, 'files', errors);
+    if (errors.length) throw engineErrorsForApi.requestInvalid(errors);
+    const result = await this.postMessage.execute(PostMessageCommand.create(caller, { demandId: id, body: body.body, visibility: body.visibility, files }));
+    res.status(201);
+    return messageJson(result.message, result.attachments);
+  }
+
+  /** The file, with its detected type, always as a download. */
+  @Get('demands/:id/attachments/:attachmentId')
+  async attachment(@Caller() caller: ApiCaller, @Param('id') id: string, @Param('attachmentId') attachmentId: string, @Res() res: Response) {
+    const { attachment, content } = await this.queries.attachment(caller, id, attachmentId);
+    res.status(200);
+    res.setHeader('Content-Type', attachment.mimeType);
+    res.setHeader('Content-Length', String(attachment.sizeBytes));
+    res.setHeader('Content-Disposition', contentDisposition(attachment.fileName));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+    content.on('error', () => res.destroy());
+    content.pipe(res);
+  }
+}
+
+function etagVersion(ifMatch: string | undefined): number | undefined {
+  const match = ifMatch ? /^(?:W\/)?"?(\d+)"?$/.exec(ifMatch.trim()) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+/** RFC 6266: an ASCII fallback and the UTF-8 name. */
+function contentDisposition(name: string): string {
+  const ascii = name.normalize('NFD').replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '_') || 'fichier';
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}

@@ -1,0 +1,307 @@
+/**
+ * Submission benchmark: demands submitted through the engine API (`POST /api/v1/teleservices/:slug/demands`,
+ * API key, a 10-field form validated by #forms, the workflow's start planned by #workflow, one tenant
+ * transaction writing the demand, its history and its outbox row) against PostgreSQL alone doing the same
+ * writes with `pgbench`, on the same database, at increasing concurrency.
+ *
+ *   npm run build && node dist/bench/submit.js
+ *
+ * Uses DATABASE_URL / REDIS_URL when set (a scratch database and Redis prefix are created, then removed),
+ * otherwise the embedded PostgreSQL and a local redis-server. The engine runs as its own process
+ * (`dist/apps/engine/main.js`), as in production. Knobs: BENCH_SECONDS (10 per step), BENCH_CONCURRENCY
+ * ("1,4,16"), DATABASE_POOL_SIZE for the engine (10).
+ */
+import 'reflect-metadata';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { createLogger } from '#core';
+import { createDataSource } from '#db';
+import { ALL_ENTITIES, ALL_MIGRATIONS, createRedis, freePort, useOrStartServices } from '#platform';
+import { ApiKeyRepository, TeleserviceRepository } from '#teleservices';
+import { seedReferenceData } from '#territory';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,4,16').split(',').map(Number);
+
+/** Ten data fields, the kinds a real téléservice mixes (formats, a choice, a condition, a date, a number). */
+const FORM = {
+  schemaVersion: 1,
+  title: 'Banc d’essai',
+  pages: [
+    {
+      id: 'identite',
+      title: 'Identité',
+      fields: [
+        { id: 'nom', type: 'text', label: 'Nom', required: true, maxLength: 100 },
+        { id: 'prenom', type: 'text', label: 'Prénom', required: true, maxLength: 100 },
+        { id: 'courriel', type: 'email', label: 'Courriel', required: true },
+        { id: 'telephone', type: 'text', format: 'phone_fr', label: 'Téléphone' },
+        { id: 'code_postal', type: 'text', format: 'postcode_fr', label: 'Code postal', required: true },
+      ],
+    },
+    {
+      id: 'demande',
+      title: 'Demande',
+      fields: [
+        { id: 'motif', type: 'choice', label: 'Motif', required: true, options: [{ value: 'bruit', label: 'Bruit' }, { value: 'voirie', label: 'Voirie' }, { value: 'autre', label: 'Autre' }] },
+        { id: 'precision', type: 'long_text', label: 'Précisez', required: true, maxLength: 2000, condition: "field.motif = 'autre'" },
+        { id: 'date_faits', type: 'date', label: 'Date des faits', past: true },
+        { id: 'personnes', type: 'number', mode: 'integer', min: 1, max: 100, label: 'Personnes concernées' },
+        { id: 'accord', type: 'checkbox', label: 'J’atteste l’exactitude des informations.', required: true },
+      ],
+    },
+  ],
+};
+
+const WORKFLOW = {
+  schemaVersion: 1,
+  initialStatus: 'received',
+  functions: [{ id: 'receiver', label: 'Agent instructeur' }],
+  statuses: [
+    {
+      id: 'received',
+      label: 'Demande reçue',
+      colour: '#1F5FAD',
+      visibility: 'citizen',
+      final: false,
+      actions: [
+        { id: 'ack', kind: 'notify_citizen', channels: ['email'], subject: 'Votre demande {{demand.trackingCode}} a bien été reçue', body: 'Bonjour,\n\n{{collectivity.name}} a bien reçu votre demande.' },
+        { id: 'accept', kind: 'button', label: 'Accepter', target: 'accepted', functions: ['receiver'] },
+      ],
+    },
+    { id: 'accepted', label: 'Acceptée', colour: '#18753C', visibility: 'citizen', final: true, actions: [] },
+  ],
+};
+
+const BODY = JSON.stringify({
+  data: {
+    nom: 'Martin',
+    prenom: 'Camille',
+    courriel: 'camille.martin@example.org',
+    telephone: '06 12 34 56 78',
+    code_postal: '69003',
+    motif: 'autre',
+    precision: 'Un lampadaire clignote toute la nuit devant le numéro 12.',
+    date_faits: '2026-01-10',
+    personnes: 3,
+    accord: true,
+  },
+});
+
+interface Result {
+  label: string;
+  concurrency: number;
+  count: number;
+  seconds: number;
+  rate: number;
+  p50: number;
+  p99: number;
+}
+
+async function main() {
+  const stops: (() => Promise<void>)[] = [];
+  const runId = randomBytes(3).toString('hex');
+  const logger = createLogger({ level: 'warn', app: 'engine' });
+  try {
+    const services = await useOrStartServices('bench', { databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
+    stops.unshift(services.stop);
+    const database = `parvis_bench_submit_${runId}`;
+    await admin(services.databaseUrl, `CREATE DATABASE "${database}"`);
+    stops.unshift(() => admin(services.databaseUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+    const url = new URL(services.databaseUrl);
+    url.pathname = `/${database}`;
+    const databaseUrl = url.toString();
+
+    // Schema, territory, one téléservice with ~10 fields, one API key.
+    const dataSource = createDataSource({ url: databaseUrl, applicationName: 'parvis-bench', entities: ALL_ENTITIES, migrations: ALL_MIGRATIONS, poolSize: 2 });
+    await dataSource.initialize();
+    stops.unshift(() => dataSource.destroy());
+    await dataSource.runMigrations({ transaction: 'each' });
+    await seedReferenceData(dataSource);
+    const now = new Date();
+    const [{ id: metropolisId }] = await dataSource.query(`SELECT id FROM collectivity WHERE kind = 'metropolis'`);
+    const [{ id: instanceId }] = await dataSource.query(`INSERT INTO instance (collectivity_id, environment, slug) VALUES ($1, 'production', 'metropole-bench') RETURNING id`, [metropolisId]);
+    const teleservices = new TeleserviceRepository(dataSource.manager);
+    const teleservice = await teleservices.create({ instanceId, collectivityId: metropolisId, slug: 'banc-essai', kind: 'metropolitan', title: 'Banc d’essai', summary: 'Benchmark', now });
+    await teleservices.createDraft(metropolisId, teleservice.id, now, { form: FORM, workflow: WORKFLOW, dataSources: [] });
+    const version = await teleservices.publish(metropolisId, teleservice.id, { publishedBy: 'bench', now });
+    const { key } = await new ApiKeyRepository(dataSource.manager).create(metropolisId, 'banc', ['teleservices:read', 'demands:read', 'demands:write'], now);
+
+    // The engine, as its own process.
+    const storage = await mkdtemp(join(tmpdir(), 'parvis-bench-'));
+    stops.unshift(() => rm(storage, { recursive: true, force: true }));
+    const redisPrefix = `bench:${runId}`;
+    stops.unshift(() => deleteKeys(services.redisUrl, `${redisPrefix}:*`));
+    const port = await freePort();
+    const engine = spawn(process.execPath, [...(process.env.BENCH_ENGINE_NODE_OPTIONS ?? '').split(' ').filter(Boolean), fileURLToPath(new URL('../apps/engine/main.js', import.meta.url))], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: services.redisUrl,
+        REDIS_PREFIX: redisPrefix,
+        ENGINE_PORT: String(port),
+        STORAGE_DIR: storage,
+        LOG_LEVEL: 'warn',
+        ENGINE_API_RATE_LIMIT_PER_MINUTE: '100000000',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    stops.unshift(() => stop(engine));
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/health`);
+
+    const submit = async () => {
+      const res = await fetch(`${base}/api/v1/teleservices/banc-essai/demands`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: BODY,
+      });
+      if (res.status !== 201) throw new Error(`Réponse ${res.status} : ${await res.text()}`);
+      await res.arrayBuffer();
+    };
+    for (let i = 0; i < 50; i++) await submit(); // warm-up: compiled definitions, JIT, pool
+
+    const results: Result[] = [];
+    for (const concurrency of LEVELS) {
+      const latencies: number[] = [];
+      const started = performance.now();
+      const deadline = started + SECONDS * 1000;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (performance.now() < deadline) {
+            const t = performance.now();
+            await submit();
+            latencies.push(performance.now() - t);
+          }
+        }),
+      );
+      const elapsed = (performance.now() - started) / 1000;
+      results.push(summarise('engine API', concurrency, latencies, elapsed));
+    }
+
+    // Check what one submission wrote: the same writes pgbench will do.
+    const [shape] = await dataSource.query(
+      `SELECT (SELECT count(*) FROM demand)::int AS demands, (SELECT count(*) FROM demand_event)::int AS events, (SELECT count(*) FROM outbox_message)::int AS outbox`,
+    );
+    const eventsPerDemand = Math.round(shape.events / shape.demands);
+
+    // PostgreSQL alone: the same writes in one transaction per demand, with the same tenant switch.
+    const pgbench = spawnSync('sh', ['-c', 'command -v pgbench'], { encoding: 'utf8' }).stdout.trim();
+    if (!pgbench) {
+      console.log('\npgbench est introuvable (paquet Debian postgresql-client) : comparaison avec PostgreSQL seul ignorée.');
+    } else {
+      const dir = await mkdtemp(join(tmpdir(), 'parvis-pgbench-'));
+      stops.unshift(() => rm(dir, { recursive: true, force: true }));
+      const script = join(dir, 'submit.sql');
+      await writeFile(script, pgbenchScript({ collectivityId: metropolisId, teleserviceId: teleservice.id, versionId: version.id, events: eventsPerDemand }));
+      for (const concurrency of LEVELS) {
+        const prefix = join(dir, `c${concurrency}`);
+        const run = spawnSync(
+          pgbench,
+          ['-n', '-M', 'prepared', '-c', String(concurrency), '-j', String(Math.min(concurrency, 2)), '-T', String(SECONDS), '-f', script, '-l', `--log-prefix=${prefix}`, databaseUrl],
+          { encoding: 'utf8' },
+        );
+        if (run.status !== 0) throw new Error(`pgbench a échoué : ${run.stderr}`);
+        const latencies: number[] = [];
+        for (const file of (await readdir(dir)).filter((f) => f.startsWith(`c${concurrency}.`))) {
+          for (const line of (await readFile(join(dir, file), 'utf8')).split('\n')) {
+            const parts = line.trim().split(/\s+/);
+            if (parts.length >= 3) latencies.push(Number(parts[2]) / 1000);
+          }
+        }
+        const tps = /tps = ([\d.]+)/.exec(run.stdout);
+        const result = summarise('pgbench (SQL seul)', concurrency, latencies, SECONDS);
+        if (tps) result.rate = Number(tps[1]);
+        results.push(result);
+      }
+    }
+
+    console.log(`\nSoumissions (formulaire de 10 champs, ${eventsPerDemand} événements d’historique + 1 ligne d’outbox par demande), ${SECONDS} s par palier, ${process.env.DATABASE_POOL_SIZE ?? 10} connexions côté moteur\n`);
+    console.log('  chemin               concurrence   demandes/s      p50       p99');
+    for (const r of results) {
+      console.log(`  ${r.label.padEnd(20)} ${String(r.concurrency).padStart(11)} ${r.rate.toFixed(0).padStart(12)} ${r.p50.toFixed(1).padStart(7)} ms ${r.p99.toFixed(1).padStart(7)} ms`);
+    }
+    if (results.some((r) => r.label.startsWith('pgbench'))) {
+      console.log('\n  ratio API / PostgreSQL seul');
+      for (const concurrency of LEVELS) {
+        const api = results.find((r) => r.label === 'engine API' && r.concurrency === concurrency)!;
+        const sql = results.find((r) => r.label.startsWith('pgbench') && r.concurrency === concurrency)!;
+        console.log(`  concurrence ${String(concurrency).padStart(2)} : ${(api.rate / sql.rate).toFixed(2)}`);
+      }
+    }
+  } finally {
+    for (const stopOne of stops) await stopOne().catch((error: unknown) => logger.warn({ err: error }, 'arrêt'));
+  }
+}
+
+function summarise(label: string, concurrency: number, latencies: number[], seconds: number): Result {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { label, concurrency, count: sorted.length, seconds, rate: sorted.length / seconds, p50: at(0.5), p99: at(0.99) };
+}
+
+/** One demand per transaction: tenant switch, demand row, its history events, one outbox row — what the API writes. */
+function pgbenchScript(ids: { collectivityId: string; teleserviceId: string; versionId: string; events: number }): string {
+  // pgbench reads `:name` as a variable: keep a space after JSON colons before a letter (`"accord": true`).
+  const data = JSON.stringify(JSON.parse(BODY).data).replace(/":(?=[A-Za-z_])/g, '": ');
+  return `BEGIN;
+SELECT set_config('role', 'parvis_tenant', true), set_config('parvis.platform', 'off', true), set_config('parvis.collectivity_ids', '${ids.collectivityId}', true), set_config('parvis.account_sub', '', true), set_config('parvis.demand_id', '', true), set_config('parvis.history_rewrite', '', true);
+WITH d AS (INSERT INTO demand (id, collectivity_id, teleservice_id, version_id, tracking_code, channel, data, backoffice_data, status, status_entered_at, lock_version, created_at, submitted_at, updated_at, workflow_state) VALUES (gen_random_uuid(), '${ids.collectivityId}', '${ids.teleserviceId}', '${ids.versionId}', substr(translate(upper(md5(random()::text || clock_timestamp()::text)), '01', '23'), 1, 10), 'api', '${data.replace(/'/g, "''")}', '{}', 'received', now(), 1, now(), now(), now(), '{"statusId":"received"}') ON CONFLICT (tracking_code) DO NOTHING RETURNING id)
+INSERT INTO demand_event (demand_id, collectivity_id, at, kind, actor, visibility, status_from, status_to, payload) SELECT d.id, '${ids.collectivityId}'::uuid, now(), 'bench_' || g, '{"type": "partner", "apiKeyId": "bench"}'::jsonb, 'citizen', NULL, 'received', '{"label": "Demande reçue"}'::jsonb FROM d, generate_series(1, ${ids.events}) AS g;
+INSERT INTO outbox_message (job_name, payload, job_key, created_at, available_at) VALUES ('mail.send', '{"to":"camille.martin@example.org","subject":"Votre demande a bien été reçue","text":"Bonjour"}', 'mail.send/bench/' || gen_random_uuid(), now(), now()) ON CONFLICT (job_key) DO NOTHING RETURNING id;
+END;
+`;
+}
+
+async function waitFor(url: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`Le moteur ne répond pas sur ${url}`);
+    await sleep(100);
+  }
+}
+
+async function stop(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
+}
+
+async function admin(url: string, sql: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteKeys(url: string, pattern: string) {
+  const redis = createRedis(url, createLogger({ level: 'silent', app: 'engine' }), 'bench-cleanup', { forQueues: true });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+await main();

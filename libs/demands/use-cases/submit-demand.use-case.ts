@@ -1,0 +1,328 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Injectable } from '@nestjs/common';
+import { DomainError, type FieldError } from '#core';
+import { normaliseEmail, type ValidationContext } from '#forms';
+import type { Teleservice } from '#teleservices';
+import type { Actor as WorkflowActor, ApplyResult, CitizenStatusView } from '#workflow';
+import { AGENT_CHANNELS, type DemandChannel } from '../demands.types.js';
+import { DemandErrorCodes } from '../demands.errors.js';
+import type { Demand } from '../entities/demand.entity.js';
+import { conditionEvaluator, type CompiledDefinition } from '../engine/compiled-definitions.js';
+import { DemandEngine } from '../engine/engine-context.js';
+import { DemandRepository, type NewEvent } from '../repositories/demand.repository.js';
+import type { StoredFile } from '../storage/attachment-storage.js';
+import { generateAccessSecret, generateTrackingCode, hashSecret } from '../tracking/tracking-code.js';
+import { agentScope } from '../tenancy/tenant-scope.js';
+import { historyActorOf, requireAccess, scopeOf, type EngineCaller } from './access.js';
+import { engineErrors } from './engine.errors.js';
+import { contactEmailOf, planOutcome, variablesOf, writeJobs, type PlannedJob } from './workflow-outcome.js';
+
+/** A file sent with a submission, for a top-level file field. */
+export interface UploadedFile {
+  fieldId: string;
+  /** The name the person gave (display only). */
+  name: string;
+  content: Buffer | Readable;
+}
+
+export interface SubmitDemandInput {
+  /** The téléservice, by id, or by slug among the caller's collectivity's (partners, agents of one collectivity). */
+  teleservice: { id: string } | { slug: string };
+  data: unknown;
+  files?: unknown;
+  /** Agents typing a demand in: `counter`, `phone`, `mail`, `email`. Others: ignored (web or api). */
+  channel?: unknown;
+  /** Where citizen notifications go; defaults to the form's first email field. */
+  contactEmail?: unknown;
+}
+
+const MAX_FILES_PER_SUBMISSION = 50;
+
+/** A submission that checked itself: shapes only; the data itself is validated against the pinned version. */
+export class SubmitDemandCommand {
+  private constructor(
+    readonly caller: EngineCaller,
+    readonly teleservice: { id: string } | { slug: string },
+    readonly data: Record<string, unknown>,
+    readonly files: readonly UploadedFile[],
+    readonly channel: DemandChannel,
+    readonly contactEmail: string | null,
+  ) {}
+
+  /** Throws DEMAND_REQUEST_INVALID with every problem found. */
+  static create(caller: EngineCaller, input: SubmitDemandInput): SubmitDemandCommand {
+    const fields: FieldError[] = [];
+    const ref = input.teleservice as { id?: unknown; slug?: unknown } | undefined;
+    if (!ref || (typeof ref.id !== 'string' && typeof ref.slug !== 'string')) {
+      fields.push({ path: 'teleservice', code: 'REQUIRED', message: 'Précisez le téléservice.' });
+    }
+    if (!isPlainObject(input.data)) fields.push({ path: 'data', code: 'INVALID_TYPE', message: 'Objet attendu : les réponses au formulaire.' });
+    const files: UploadedFile[] = [];
+    if (input.files !== undefined) {
+      if (!Array.isArray(input.files)) fields.push({ path: 'files', code: 'INVALID_TYPE', message: 'Liste de fichiers attendue.' });
+      else if (input.files.length > MAX_FILES_PER_SUBMISSION)
+        fields.push({ path: 'files', code: 'TOO_MANY_FILES', message: `${MAX_FILES_PER_SUBMISSION} fichiers au plus.` });
+      else
+        input.files.forEach((file: unknown, i) => {
+          const f = file as Partial<UploadedFile> | null;
+          if (!f || typeof f.fieldId !== 'string' || typeof f.name !== 'string' || !(Buffer.isBuffer(f.content) || f.content instanceof Readable)) {
+            fields.push({ path: `files[${i}]`, code: 'INVALID_TYPE', message: 'Fichier attendu : champ, nom et contenu.' });
+          } else if (f.name.trim() === '' || f.name.length > 255) {
+            fields.push({ path: `files[${i}].name`, code: 'INVALID_FORMAT', message: 'Nom de fichier invalide (255 caractères au plus).' });
+          } else files.push({ fieldId: f.fieldId, name: f.name, content: f.content });
+        });
+    }
+    let channel: DemandChannel = caller.kind === 'api' ? 'api' : 'web';
+    if (caller.kind === 'agent') {
+      if (typeof input.channel !== 'string' || !AGENT_CHANNELS.includes(input.channel as DemandChannel)) {
+        fields.push({ path: 'channel', code: 'NOT_AN_OPTION', message: `Canal de dépôt attendu : ${AGENT_CHANNELS.join(', ')}.` });
+      } else channel = input.channel as DemandChannel;
+    }
+    let contactEmail: string | null = null;
+    if (input.contactEmail !== undefined && input.contactEmail !== null) {
+      contactEmail = typeof input.contactEmail === 'string' ? normaliseEmail(input.contactEmail) : null;
+      if (!contactEmail) fields.push({ path: 'contactEmail', code: 'INVALID_FORMAT', message: 'Adresse électronique invalide.' });
+    }
+    if (fields.length) {
+      for (const file of files) if (!Buffer.isBuffer(file.content)) file.content.destroy();
+      throw engineErrors.requestInvalid(fields);
+    }
+    return new SubmitDemandCommand(
+      caller,
+      typeof ref!.id === 'string' ? { id: ref!.id } : { slug: ref!.slug as string },
+      input.data as Record<string, unknown>,
+      files,
+      channel,
+      contactEmail,
+    );
+  }
+}
+
+export interface SubmitDemandResult {
+  demand: Demand;
+  /** Anonymous submissions only: the secret that opens the demand with its tracking code. Shown once. */
+  accessSecret: string | null;
+  citizenStatus: CitizenStatusView;
+  teleservice: Teleservice;
+}
+
+/**
+ * Submits a demand: resolves the latest published version (compiled once per process), refuses a closed or
+ * archived téléservice, stores the files first (size limit of their field, type from the content), validates
+ * the data and the file descriptors against the pinned version, plans the workflow's start, then writes the
+ * demand, its files, its history and its outbox jobs in ONE tenant transaction. Any refusal or failure after
+ * the files were stored deletes them.
+ */
+@Injectable()
+export class SubmitDemand {
+  constructor(private readonly engine: DemandEngine) {}
+
+  async execute(command: SubmitDemandCommand): Promise<SubmitDemandResult> {
+    const { caller } = command;
+    requireAccess(caller, 'demands:submit');
+    const now = this.engine.clock.now();
+    const teleservice = await this.resolveTeleservice(command);
+    if (teleservice.archivedAt) throw engineErrors.archived();
+    if ((teleservice.opensAt && teleservice.opensAt > now) || (teleservice.closesAt && teleservice.closesAt <= now)) {
+      throw engineErrors.closed(teleservice.opensAt && teleservice.opensAt > now ? teleservice.opensAt : null);
+    }
+    if (caller.kind === 'anonymous' && !teleservice.anonymousAllowed) throw engineErrors.anonymousNotAllowed();
+    const versionId = await this.engine.latestPublishedVersionId(teleservice.id);
+    const definition = versionId ? await this.engine.definitions.get(versionId) : null;
+    if (!definition) throw engineErrors.notPublished();
+
+    const stored: StoredFile[] = [];
+    try {
+      const data = await this.takeFiles(command, definition, stored);
+      const context: ValidationContext = {
+        today: parisDay(now),
+        communes: await this.engine.directory.communes(),
+        resolveOptions: () => undefined,
+      };
+      const validated = definition.form.validate(data.values, context);
+      const errors = [...data.errors, ...(validated.ok ? [] : validated.errors)];
+      if (errors.length > 0 || !validated.ok) throw engineErrors.dataInvalid(errors);
+      const cleaned = validated.data;
+      // Files of fields the conditions hid are not kept.
+      const kept = referencedKeys(cleaned, definition);
+      const unused = stored.filter((file) => !kept.has(file.key));
+      await this.engine.discardFiles(unused.map((file) => file.key));
+      const attachments = stored.filter((file) => kept.has(file.key)).map((file) => ({ file, ...kept.get(file.key)! }));
+      const demand = await this.write(command, teleservice, definition, cleaned, attachments, now);
+      return demand;
+    } catch (error) {
+      await this.engine.discardFiles(stored.map((file) => file.key));
+      throw error;
+    }
+  }
+
+  private async resolveTeleservice(command: SubmitDemandCommand): Promise<Teleservice> {
+    const { caller, teleservice: ref } = command;
+    let found: Teleservice | null;
+    if ('slug' in ref) {
+      const collectivityId = caller.kind === 'api' ? caller.collectivityId : caller.kind === 'agent' && caller.collectivityIds.length === 1 ? caller.collectivityIds[0] : null;
+      found = collectivityId ? await this.engine.teleserviceBySlug(collectivityId, ref.slug) : null;
+    } else {
+      found = UUID.test(ref.id) ? await this.engine.teleserviceById(ref.id) : null;
+    }
+    // A partner or an agent only submits to their collectivity's téléservices; another's is "not found".
+    if (found && caller.kind === 'api' && found.collectivityId !== caller.collectivityId) found = null;
+    if (found && caller.kind === 'agent' && !caller.collectivityIds.includes(found.collectivityId)) found = null;
+    if (!found) throw engineErrors.teleserviceNotFound();
+    return found;
+  }
+
+  /** Streams each file to storage with its field's size limit; builds the data with file descriptors in place. */
+  private async takeFiles(
+    command: SubmitDemandCommand,
+    definition: CompiledDefinition,
+    stored: StoredFile[],
+  ): Promise<{ values: Record<string, unknown>; errors: FieldError[] }> {
+    const values: Record<string, unknown> = { ...command.data };
+    const errors: FieldError[] = [];
+    for (const id of definition.fileFields.keys()) {
+      if (Object.hasOwn(values, id)) {
+        errors.push({ path: `data.${id}`, code: 'FILE_EXPECTED', message: 'Envoyez les fichiers de ce champ avec la demande, pas leur description.' });
+        delete values[id];
+      }
+    }
+    const byField = new Map<string, UploadedFile[]>();
+    command.files.forEach((file, i) => {
+      const field = definition.fileFields.get(file.fieldId);
+      if (!field) {
+        errors.push({ path: `files[${i}].fieldId`, code: 'UNKNOWN_FIELD', message: `Aucun champ fichier « ${file.fieldId.slice(0, 64)} » dans ce formulaire.` });
+        return;
+      }
+      byField.set(field.id, [...(byField.get(field.id) ?? []), file]);
+    });
+    for (const [fieldId, files] of byField) {
+      const field = definition.fileFields.get(fieldId)!;
+      if (files.length > field.maxFiles) {
+        errors.push({ path: `data.${fieldId}`, code: 'TOO_MANY_FILES', message: `${field.maxFiles} fichier(s) au plus.` });
+        continue;
+      }
+      const descriptors: Record<string, unknown>[] = [];
+      for (const [i, file] of files.entries()) {
+        try {
+          const saved = await this.engine.storage.put(file.content, { maxBytes: field.maxSizeBytes });
+          stored.push(saved);
+          descriptors.push({ name: file.name, size: saved.sizeBytes, mimeType: saved.mimeType, ref: saved.key });
+        } catch (error) {
+          if (error instanceof DomainError && error.code === DemandErrorCodes.ATTACHMENT_TOO_LARGE) {
+            errors.push({ path: `data.${fieldId}[${i}]`, code: 'FILE_TOO_LARGE', message: error.message });
+          } else throw error;
+        }
+      }
+      if (descriptors.length) values[fieldId] = descriptors;
+    }
+    for (const file of command.files) if (!Buffer.isBuffer(file.content) && !file.content.destroyed) file.content.destroy();
+    return { values, errors };
+  }
+
+  private async write(
+    command: SubmitDemandCommand,
+    teleservice: Teleservice,
+    definition: CompiledDefinition,
+    data: Record<string, unknown>,
+    attachments: { file: StoredFile; fieldId: string; name: string }[],
+    now: Date,
+  ): Promise<SubmitDemandResult> {
+    const { caller } = command;
+    const id = randomUUID();
+    const accessSecret = caller.kind === 'anonymous' ? generateAccessSecret() : null;
+    const collectivityId = teleservice.collectivityId;
+    const collectivityName = await this.engine.directory.nameOf(collectivityId);
+    const actor = historyActorOf(caller);
+    const workflowActor: WorkflowActor =
+      caller.kind === 'api' ? { kind: 'api', client: caller.apiKeyId } : caller.kind === 'agent' ? { kind: 'agent', functions: caller.functions, id: caller.sub } : { kind: 'citizen', id: caller.kind === 'citizen' ? caller.sub : undefined };
+    const plan = (trackingCode: string) => {
+      const facts = { id, trackingCode, submittedAt: now, data, backofficeData: {}, collectivityName };
+      const result: ApplyResult = definition.workflow.start({ now: now.toISOString(), actor: workflowActor, variables: variablesOf(facts), evaluator: conditionEvaluator });
+      if (!result.ok) throw result.error;
+      const outcome = planOutcome({ demand: facts, definition, result, actor, lockVersion: 1, now, contactEmail: contactEmailOf(definition, data, command.contactEmail) });
+      return { result, outcome };
+    };
+    const code = generateTrackingCode();
+    let planned = plan(code);
+    const submittedEvent: NewEvent = {
+      at: now,
+      kind: 'submitted',
+      actor,
+      visibility: 'citizen',
+      payload: { channel: command.channel, versionNumber: definition.version.number, label: 'Demande déposée' },
+    };
+
+    // Citizens' and anonymous submissions are written in the competent collectivity's scope: their own scope may
+    // not write the internal part of the history (deferred effects, internal statuses) — see writeScopeFor.
+    const scope = caller.kind === 'citizen' || caller.kind === 'anonymous' ? agentScope([collectivityId]) : scopeOf(caller, id);
+    const demand = await this.engine.transaction(scope, async (manager) => {
+      const repository = new DemandRepository(manager);
+      let first = true;
+      const inserted = await repository.insertDemand(
+        {
+          id,
+          collectivityId,
+          teleserviceId: teleservice.id,
+          versionId: definition.version.id,
+          accountSub: caller.kind === 'citizen' ? caller.sub : null,
+          accessSecretHash: accessSecret ? hashSecret(accessSecret) : null,
+          channel: command.channel,
+          submittedByAgent: caller.kind === 'agent' ? caller.sub : null,
+          data,
+          backofficeData: planned.outcome.changes.backofficeData ?? {},
+          status: planned.result.state.statusId,
+          workflowState: { ...planned.result.state },
+          assignedFunction: planned.outcome.changes.assignedFunction ?? null,
+          assignedAgent: planned.outcome.changes.assignedAgent ?? null,
+          submittedAt: now,
+        },
+        { generateCode: () => (first ? ((first = false), code) : generateTrackingCode()) },
+      );
+      // A tracking-code collision drew another code: plan again so that messages carry the right one.
+      if (inserted.trackingCode !== code) planned = plan(inserted.trackingCode);
+      for (const attachment of attachments) {
+        await repository.insertAttachment(inserted, {
+          fieldId: attachment.fieldId,
+          storageKey: attachment.file.key,
+          fileName: attachment.name,
+          mimeType: attachment.file.mimeType,
+          sizeBytes: attachment.file.sizeBytes,
+          sha256: attachment.file.sha256,
+          at: now,
+        });
+      }
+      await repository.appendEvents(inserted, [submittedEvent, ...planned.outcome.events]);
+      const jobs: PlannedJob[] = [...planned.outcome.jobs];
+      if (teleservice.kind === 'mutualised') jobs.push({ job: 'demand.route', payload: { demandId: id }, key: `demand/${id}/route` });
+      await writeJobs(this.engine.outbox, manager, jobs);
+      return inserted;
+    });
+    return { demand, accessSecret, citizenStatus: definition.workflow.citizenStatus(planned.result.state), teleservice };
+  }
+}
+
+/** The Europe/Paris calendar day (`YYYY-MM-DD`) of an instant; the formatter is built once (it is costly). */
+const PARIS_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
+function parisDay(at: Date): string {
+  return PARIS_DAY.format(at);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Storage keys referenced by the cleaned data's top-level file fields, with their field and (cleaned) name. */
+function referencedKeys(data: Record<string, unknown>, definition: CompiledDefinition): Map<string, { fieldId: string; name: string }> {
+  const keys = new Map<string, { fieldId: string; name: string }>();
+  for (const fieldId of definition.fileFields.keys()) {
+    const value = data[fieldId];
+    if (!Array.isArray(value)) continue;
+    for (const item of value as { ref?: unknown; name?: unknown }[]) {
+      if (typeof item?.ref === 'string') keys.set(item.ref, { fieldId, name: typeof item.name === 'string' ? item.name : 'fichier' });
+    }
+  }
+  return keys;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
