@@ -46,7 +46,9 @@ const FORCE_AFTER_MS = 1_000;
 const EXIT_CONFIG = 78;
 
 interface AppSpec {
-  name: AppName;
+  name: AppName | 'franceconnect-simulator';
+  /** A development tool started with the apps (the FranceConnect simulator), not one of Parvis' apps. */
+  tool?: boolean;
   label: string;
   portVariable: string;
   /** What the summary links to. */
@@ -85,15 +87,16 @@ function supervise(): void {
 /** Everything the launcher needs beyond Node itself, loaded only by the inner process. */
 async function loadModules() {
   await import('reflect-metadata');
-  const [core, db, platform, territory, accounts, pg] = await Promise.all([
+  const [core, db, platform, territory, accounts, teleservices, pg] = await Promise.all([
     import('#core'),
     import('#db'),
     import('#platform'),
     import('#territory'),
     import('#accounts'),
+    import('#teleservices'),
     import('pg'),
   ]);
-  return { core, db, platform, territory, accounts, pg: pg.default };
+  return { core, db, platform, territory, accounts, teleservices, pg: pg.default };
 }
 type Modules = Awaited<ReturnType<typeof loadModules>>;
 
@@ -172,7 +175,7 @@ class Launcher {
     const probeHost = ['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host;
     const urlHost = probeHost.includes(':') ? `[${probeHost}]` : probeHost;
     for (const spec of APPS) {
-      let port = config.ports[spec.name];
+      let port = config.ports[spec.name as AppName];
       if (port === 0) {
         port = await platform.freePort();
         env[spec.portVariable] = String(port);
@@ -183,6 +186,28 @@ class Launcher {
         );
       }
       this.apps.push({ ...spec, port, url: `http://${urlHost}:${port}`, startedAt: 0, restarts: 0 });
+    }
+
+    // The FranceConnect simulator (apps/franceconnect-simulator, development only) when no FranceConnect is
+    // configured: spawned like an app, and the identity app pointed at it.
+    if (!env.FRANCECONNECT_ISSUER && config.env !== 'production') {
+      let port = Number(env.FRANCECONNECT_SIMULATOR_PORT || 3005);
+      if (port === 0) port = await platform.freePort();
+      if (await platform.portAnswers(port, probeHost)) {
+        this.warn(`Le port ${port} (FRANCECONNECT_SIMULATOR_PORT) est déjà utilisé : simulateur FranceConnect non lancé, connexion FranceConnect désactivée.`);
+      } else {
+        const identityUrl = env.IDENTITY_PUBLIC_URL || this.apps.find((app) => app.name === 'identity')!.url;
+        const url = `http://${urlHost}:${port}`;
+        Object.assign(env, {
+          FRANCECONNECT_SIMULATOR_PORT: String(port),
+          FRANCECONNECT_ISSUER: `${url}/api/v2`,
+          FRANCECONNECT_CLIENT_ID: env.FRANCECONNECT_CLIENT_ID || 'parvis-identity',
+          FRANCECONNECT_CLIENT_SECRET: env.FRANCECONNECT_CLIENT_SECRET || 'dev-only-franceconnect-simulator-secret',
+          FRANCECONNECT_REDIRECT_URI: env.FRANCECONNECT_REDIRECT_URI || `${identityUrl.replace(/\/+$/, '')}/franceconnect/retour`,
+        });
+        const simulator: AppSpec = { name: 'franceconnect-simulator', label: 'Simulateur FranceConnect', portVariable: 'FRANCECONNECT_SIMULATOR_PORT', path: '/api/v2/.well-known/openid-configuration', tool: true };
+        this.apps.push({ ...simulator, port, url, startedAt: 0, restarts: 0 });
+      }
     }
 
     // 2. PostgreSQL and Redis.
@@ -300,6 +325,8 @@ class Launcher {
     if (config.env === 'production') return;
     const demo = await seedDemo(dataSource, clock);
     this.info(`Données de démonstration : ${demo.membershipsCreated} adhésion(s) et ${demo.instancesCreated} instance(s) ajoutée(s).`);
+    const catalogue = await this.deps.teleservices.seedDemoCatalogue(dataSource, clock);
+    this.info(`Catalogue de démonstration : ${catalogue.teleservices} téléservice(s), ${catalogue.published} version(s) publiée(s).`);
     // The portal's and back office's OIDC clients on the territorial account, with development secrets.
     const { ClientService, seedIdentityClients } = this.deps.accounts;
     const urlOf = (name: string) => this.apps.find((app) => app.name === name)?.url ?? '';
@@ -320,7 +347,7 @@ class Launcher {
     prefixLines(child.stderr, process.stderr, tag(app.name));
     child.once('error', (error) => this.warn(`${app.name} : lancement impossible (${error.message}).`));
     child.once('exit', (code, signal) => this.onAppExit(app, child, code, signal));
-    this.info(`${app.name} lancé (pid ${child.pid}, port ${app.port}).`);
+    this.info(app.tool ? `${app.label} démarré (pid ${child.pid}, port ${app.port}, développement seulement).` : `${app.name} lancé (pid ${child.pid}, port ${app.port}).`);
   }
 
   private onAppExit(app: ManagedApp, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null) {

@@ -48,6 +48,18 @@ export const envSchema = z.object({
     .optional(),
   IDENTITY_SECRET_KEY: z.string().min(32, 'au moins 32 caractères').optional(),
   IDENTITY_PAIRWISE_SALT: z.string().min(32, 'au moins 32 caractères').optional(),
+  PORTAL_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  PORTAL_OIDC_CLIENT_ID: z.string().min(1).default('parvis-portal'),
+  PORTAL_OIDC_CLIENT_SECRET: z.string().min(16, 'au moins 16 caractères').optional(),
+  BACKOFFICE_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  BACKOFFICE_OIDC_CLIENT_ID: z.string().min(1).default('parvis-backoffice'),
+  BACKOFFICE_OIDC_CLIENT_SECRET: z.string().min(16, 'au moins 16 caractères').optional(),
+  FRANCECONNECT_ISSUER: url(['http:', 'https:']).optional(),
+  FRANCECONNECT_CLIENT_ID: z.string().min(1).optional(),
+  FRANCECONNECT_CLIENT_SECRET: z.string().min(1).optional(),
+  FRANCECONNECT_REDIRECT_URI: url(['http:', 'https:']).optional(),
+  FRANCECONNECT_SIGNING_ALG: z.enum(['ES256', 'RS256']).default('ES256'),
+  FRANCECONNECT_SIMULATOR_PORT: port(3005),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -69,6 +81,32 @@ export interface AppConfig {
   /** Address geocoding for routing: the national address API (BAN format), or a service speaking it. */
   geocoder: { url: string; timeoutMs: number };
   identity: IdentityConfig;
+  /** The portal and the back office as relying parties of the territorial account (libs/web-session). */
+  webApps: Record<'portal' | 'backoffice', WebAppConfig>;
+  /** FranceConnect federation of the territorial account; null (feature off) unless issuer, client id and secret are set. */
+  franceConnect: FranceConnectConfig | null;
+}
+
+/** The FranceConnect client of apps/identity (libs/accounts/franceconnect). */
+export interface FranceConnectConfig {
+  /** Issuer URL, or the URL of its discovery document. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Registered callback; unset: `<identity public origin>/franceconnect/retour`. */
+  redirectUri?: string;
+  /** Algorithm FranceConnect signs ID tokens and userinfo responses with (chosen in the partner space). */
+  signingAlg: 'ES256' | 'RS256';
+}
+
+/** One server-rendered app that logs people in through the territorial account. */
+export interface WebAppConfig {
+  /** Public origin (no trailing slash); unset: the listening address. https makes cookies `Secure` and `__Host-`. */
+  publicUrl?: string;
+  oidcClientId: string;
+  oidcClientSecret: string;
+  /** True when the secret is the development default (matches DEV_CLIENT_SECRETS of #accounts). */
+  usesDevelopmentSecret: boolean;
 }
 
 /** The territorial account (apps/identity). Development defaults are refused by the identity app in production. */
@@ -91,6 +129,12 @@ const DEV_IDENTITY = {
   secretKey: 'dev-only-secret-key-parvis-not-for-production-0001',
   pairwiseSalt: 'dev-only-pairwise-salt-parvis-not-for-production-01',
 };
+
+/** Development-only secrets of the platform's own OIDC clients: the same values as DEV_CLIENT_SECRETS (#accounts). */
+export const DEV_WEB_CLIENT_SECRETS = {
+  portal: 'dev-only-portal-secret-not-for-production',
+  backoffice: 'dev-only-backoffice-secret-not-for-production',
+} as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
@@ -145,6 +189,30 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       pairwiseSalt: e.IDENTITY_PAIRWISE_SALT ?? DEV_IDENTITY.pairwiseSalt,
       usesDevelopmentSecrets: !e.IDENTITY_COOKIE_KEYS || !e.IDENTITY_SECRET_KEY || !e.IDENTITY_PAIRWISE_SALT,
     }),
+    webApps: Object.freeze({
+      portal: Object.freeze({
+        publicUrl: e.PORTAL_PUBLIC_URL?.replace(/\/+$/, ''),
+        oidcClientId: e.PORTAL_OIDC_CLIENT_ID,
+        oidcClientSecret: e.PORTAL_OIDC_CLIENT_SECRET ?? DEV_WEB_CLIENT_SECRETS.portal,
+        usesDevelopmentSecret: !e.PORTAL_OIDC_CLIENT_SECRET,
+      }),
+      backoffice: Object.freeze({
+        publicUrl: e.BACKOFFICE_PUBLIC_URL?.replace(/\/+$/, ''),
+        oidcClientId: e.BACKOFFICE_OIDC_CLIENT_ID,
+        oidcClientSecret: e.BACKOFFICE_OIDC_CLIENT_SECRET ?? DEV_WEB_CLIENT_SECRETS.backoffice,
+        usesDevelopmentSecret: !e.BACKOFFICE_OIDC_CLIENT_SECRET,
+      }),
+    }),
+    franceConnect:
+      e.FRANCECONNECT_ISSUER && e.FRANCECONNECT_CLIENT_ID && e.FRANCECONNECT_CLIENT_SECRET
+        ? Object.freeze({
+            issuer: e.FRANCECONNECT_ISSUER,
+            clientId: e.FRANCECONNECT_CLIENT_ID,
+            clientSecret: e.FRANCECONNECT_CLIENT_SECRET,
+            redirectUri: e.FRANCECONNECT_REDIRECT_URI,
+            signingAlg: e.FRANCECONNECT_SIGNING_ALG,
+          })
+        : null,
   });
 }
 
