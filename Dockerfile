@@ -33,6 +33,7 @@ COPY --from=build /app/apps ./apps
 COPY --from=build /app/libs ./libs
 COPY --from=build /app/data ./data
 
+RUN mkdir -p /var/lib/parvis/files && chown node:node /var/lib/parvis/files
 USER node
 EXPOSE 3000 3001 3002 3003 3004
 CMD ["node", "dist/apps/portal/main.js"]

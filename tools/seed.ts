@@ -12,6 +12,7 @@ import { ConfigError, createLogger, loadConfig, SystemClock, type AppConfig } fr
 import { connectWithRetry, createDataSource } from '#db';
 import { ALL_ENTITIES, ALL_MIGRATIONS } from '#platform';
 import { seedDemoCatalogue } from '#teleservices';
+import { ClientService, seedIdentityClients } from '#accounts';
 import { seedDemo, seedReferenceData } from '#territory';
 
 const USAGE = 'Usage : npm run seed [-- --reference-only]';
@@ -68,6 +69,13 @@ async function main(argv: string[]): Promise<number> {
       );
       const catalogue = await seedDemoCatalogue(dataSource, new SystemClock());
       logger.info(catalogue, `Catalogue de démonstration : ${catalogue.teleservices} téléservice(s), ${catalogue.created} créé(s), ${catalogue.published} version(s) publiée(s)`);
+      // The portal's and back office's OIDC clients, with the public development secrets.
+      const origin = (app: 'portal' | 'backoffice') => config.webApps[app].publicUrl ?? `http://${config.host}:${config.ports[app]}`;
+      const clients = await seedIdentityClients(new ClientService(dataSource, new SystemClock(), config), {
+        portal: origin('portal'),
+        backoffice: origin('backoffice'),
+      });
+      logger.info(`Compte territorial : clients ${clients.map((client) => client.clientId).join(', ')} enregistrés`);
     }
     return 0;
   } catch (error) {
