@@ -87,16 +87,17 @@ function supervise(): void {
 /** Everything the launcher needs beyond Node itself, loaded only by the inner process. */
 async function loadModules() {
   await import('reflect-metadata');
-  const [core, db, platform, territory, accounts, teleservices, pg] = await Promise.all([
+  const [core, db, platform, territory, accounts, agents, teleservices, pg] = await Promise.all([
     import('#core'),
     import('#db'),
     import('#platform'),
     import('#territory'),
     import('#accounts'),
+    import('#agents'),
     import('#teleservices'),
     import('pg'),
   ]);
-  return { core, db, platform, territory, accounts, teleservices, pg: pg.default };
+  return { core, db, platform, territory, accounts, agents, teleservices, pg: pg.default };
 }
 type Modules = Awaited<ReturnType<typeof loadModules>>;
 
@@ -118,6 +119,8 @@ class Launcher {
   private ready = false;
   private childEnv: NodeJS.ProcessEnv = {};
   private readonly apps: ManagedApp[] = [];
+  /** « email / mot de passe » of the development accounts, printed in the summary. */
+  private demoAccounts: string[] = [];
   /** Started services, stopped in reverse order after the apps. */
   private readonly services: { name: string; stop: () => Promise<void> }[] = [];
   /** Service starts and the migration step in flight: a stop waits for them, then undoes them. */
@@ -272,6 +275,7 @@ class Launcher {
       'Données :',
       `  ${'PostgreSQL'.padEnd(width)}${postgresWhere}`,
       `  ${'Redis'.padEnd(width)}${redisWhere}`,
+      ...(this.demoAccounts.length ? ['Comptes de démonstration (mots de passe publics, développement seulement) :', ...this.demoAccounts.map((line) => `  ${line}`)] : []),
       'Ctrl-C pour tout arrêter.',
       '',
     ];
@@ -332,6 +336,10 @@ class Launcher {
     const urlOf = (name: string) => this.apps.find((app) => app.name === name)?.url ?? '';
     const clients = await seedIdentityClients(new ClientService(dataSource, clock, config), { portal: urlOf('portal'), backoffice: urlOf('backoffice') });
     this.info(`Compte territorial : clients ${clients.map((client) => client.clientId).join(', ')} enregistrés.`);
+    // Ready-made accounts (public passwords, development only): a citizen, and an agent administrator of the metropolis.
+    await this.deps.accounts.seedDemoAccounts(dataSource, clock);
+    await this.deps.agents.seedDemoAgent(dataSource, config, clock);
+    this.demoAccounts = this.deps.accounts.DEMO_ACCOUNTS.map((account) => `${account.email} / ${account.password}`);
   }
 
   private spawnApp(app: ManagedApp) {

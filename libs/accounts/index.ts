@@ -33,3 +33,4 @@ export { FranceConnectAccounts } from './franceconnect/franceconnect-accounts.se
 export { FranceConnectClient, type FranceConnectAuthorization, type FranceConnectResult } from './franceconnect/franceconnect-client.js';
 export { FranceConnectErrors, SUB_ALREADY_LINKED_MESSAGE } from './franceconnect/franceconnect.errors.js';
 export { pivotIdentity, CERTIFIED_ATTRIBUTES, FRANCECONNECT_SCOPES, type PivotIdentity } from './franceconnect/pivot-identity.js';
+export { seedDemoAccounts, DEMO_ACCOUNTS, type DemoAccount } from './accounts/demo-accounts.seed.js';

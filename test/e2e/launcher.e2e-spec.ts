@@ -225,6 +225,7 @@ describe('npm start on a fresh machine (no DATABASE_URL, no REDIS_URL)', () => {
     expect(launcher.stdout).toContain(`embarqué, port ${pgPort}, base « parvis », données dans ${join(dataDir, 'postgres')}`);
     expect(launcher.stdout).toContain(`redis-server local, port ${redisPort}`);
     expect(launcher.stdout).toContain('Territoire : 59 collectivités');
+    expect(launcher.stdout).toContain('agent@parvis.localhost / demo-agent-parvis');
 
     // PostgreSQL stopped by hand: every app reports it with 503 and keeps running; started again by
     // hand: every app recovers without restart, and Ctrl-C still stops the cluster (whoever started it).
