@@ -12,9 +12,9 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { Clock, createLogger, SystemClock } from '#core';
 import { createDataSource } from '#db';
+import { adminQuery, deleteKeys } from './support.js';
 import { ALL_ENTITIES, ALL_MIGRATIONS, createRedis, useOrStartServices } from '#platform';
 import {
   bullPrefix,
@@ -30,6 +30,7 @@ import {
   QUEUES,
   type JobContext,
   type JobHandler,
+  type JobName,
 } from '#queue';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 5_000);
@@ -41,6 +42,13 @@ const POLL_MS = Number(process.env.OUTBOX_POLL_MS ?? 500);
 /** Commit instant of each job key, and the instant its handler ran. */
 const committedAt = new Map<string, number>();
 const handledAt = new Map<string, number>();
+
+/** The other jobs of the catalogue: never written by this benchmark, present so the worker starts. */
+function idleHandlers(): JobHandler<JobName>[] {
+  return (Object.keys(JOB_CATALOGUE) as JobName[])
+    .filter((job) => job !== 'mail.send')
+    .map((job) => ({ job, handle: async () => undefined }) as JobHandler<JobName>);
+}
 
 class NoopMailJob implements JobHandler<'mail.send'> {
   readonly job = 'mail.send';
@@ -60,8 +68,8 @@ async function main() {
     const redisUrl = services.redisUrl;
 
     const database = `parvis_bench_${runId}`;
-    await admin(adminUrl, `CREATE DATABASE "${database}"`);
-    stops.unshift(() => admin(adminUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+    await adminQuery(adminUrl, `CREATE DATABASE "${database}"`);
+    stops.unshift(() => adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
     const url = new URL(adminUrl);
     url.pathname = `/${database}`;
     const dataSource = createDataSource({ url: url.toString(), applicationName: 'parvis-bench', entities: ALL_ENTITIES, migrations: ALL_MIGRATIONS, poolSize: 10 });
@@ -76,7 +84,7 @@ async function main() {
     const queues = new QueueRegistry(connect, bullPrefix(redisPrefix), logger);
     stops.unshift(() => queues.close());
     const metrics = new QueueMetrics(dataSource, queues, clock, logger);
-    const runner = new JobRunner(JOB_CATALOGUE, checkJobHandlers(JOB_CATALOGUE, [new NoopMailJob()]), new JobReceipts(dataSource), clock, logger);
+    const runner = new JobRunner(JOB_CATALOGUE, checkJobHandlers(JOB_CATALOGUE, [new NoopMailJob(), ...idleHandlers()]), new JobReceipts(dataSource), clock, logger);
     const workers = new JobWorkers(runner, queues.names(), connect, queues.prefix, metrics, logger);
     stops.unshift(() => workers.stop());
     const relay = new OutboxRelay(
@@ -145,29 +153,7 @@ async function main() {
   }
 }
 
-async function admin(url: string, sql: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
-async function deleteKeys(url: string, pattern: string) {
-  const redis = createRedis(url, createLogger({ level: 'silent', app: 'worker' }), 'bench-cleanup', { forQueues: true });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 const fmt = (ms: number) => ms.toFixed(ms < 10 ? 1 : 0);
 const rate = (count: number, ms: number) => Math.round((count * 1_000) / ms).toLocaleString('en-US');

@@ -19,10 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { createLogger } from '#core';
 import { createDataSource } from '#db';
-import { ALL_ENTITIES, ALL_MIGRATIONS, createRedis, freePort, useOrStartServices } from '#platform';
+import { adminQuery, deleteKeys } from './support.js';
+import { ALL_ENTITIES, ALL_MIGRATIONS, freePort, useOrStartServices } from '#platform';
 import { ApiKeyRepository, TeleserviceRepository } from '#teleservices';
 import { seedReferenceData } from '#territory';
 
@@ -112,8 +112,8 @@ async function main() {
     const services = await useOrStartServices('bench', { databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
     stops.unshift(services.stop);
     const database = `parvis_bench_submit_${runId}`;
-    await admin(services.databaseUrl, `CREATE DATABASE "${database}"`);
-    stops.unshift(() => admin(services.databaseUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+    await adminQuery(services.databaseUrl, `CREATE DATABASE "${database}"`);
+    stops.unshift(() => adminQuery(services.databaseUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
     const url = new URL(services.databaseUrl);
     url.pathname = `/${database}`;
     const databaseUrl = url.toString();
@@ -280,28 +280,6 @@ async function stop(child: ChildProcess) {
   await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
 }
 
-async function admin(url: string, sql: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
-async function deleteKeys(url: string, pattern: string) {
-  const redis = createRedis(url, createLogger({ level: 'silent', app: 'engine' }), 'bench-cleanup', { forQueues: true });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 await main();
