@@ -64,6 +64,9 @@ export function describeError(exception: unknown): ErrorView & { unexpected: boo
     if (status < 500 && known) return { status, body: { ...known }, unexpected: false };
     if (status < 500) return { status, body: { code: `HTTP_${status}`, message: 'La requête ne peut pas aboutir.' }, unexpected: false };
   }
+  if (isDependencyDown(exception)) {
+    return { status: 503, body: { ...STATUS_DEFAULTS[503], correlationId }, unexpected: false };
+  }
   const httpish = exception as ExpressHttpError | undefined;
   const status = httpish?.status ?? httpish?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500 && httpish?.expose !== false) {
@@ -81,6 +84,31 @@ export function describeError(exception: unknown): ErrorView & { unexpected: boo
     },
     unexpected: true,
   };
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08001',
+  '08003',
+  '08006', // connection failures
+]);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Stream isn't writeable|Connection is closed|MaxRetriesPerRequestError/i;
+
+/** PostgreSQL or Redis unreachable (directly or wrapped by TypeORM): a 503 to retry later, not a bug. */
+function isDependencyDown(exception: unknown): boolean {
+  for (let error = exception as { code?: unknown; message?: unknown; cause?: unknown; driverError?: unknown } | undefined, depth = 0; error && depth < 4; depth++) {
+    if (typeof error.code === 'string' && UNAVAILABLE_CODES.has(error.code)) return true;
+    if (typeof error.message === 'string' && UNAVAILABLE_MESSAGES.test(error.message)) return true;
+    error = (error.driverError ?? error.cause) as typeof error;
+  }
+  return false;
 }
 
 export interface HttpErrorFilterOptions {
@@ -113,6 +141,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       return;
     }
     if (view.body.correlationId) res.setHeader('X-Correlation-Id', view.body.correlationId);
+    if (view.status === 503) res.setHeader('Retry-After', '30');
     if (view.status === 401 || view.status >= 500) res.setHeader('Cache-Control', 'no-store');
     if (this.options.html && wantsHtml(req)) {
       res.status(view.status).render('errors/error', {

@@ -75,8 +75,13 @@ describe('GET /health when a dependency goes down and comes back', () => {
     expect(down.body.status).toBe('degraded');
     expect(down.body.checks.postgres.status).toBe('down');
     expect(down.body.checks.redis.status).toBe('up');
-    // The process is alive and still serves pages that do not need the database.
-    expect((await fetch(`${app.url}/`)).status).toBe(200);
+    // The process is alive: a page that needs the database says so in French with a 503, not a 500.
+    const page = await fetch(`${app.url}/`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(503);
+    expect(page.headers.get('retry-after')).toBe('30');
+    expect(await page.text()).toContain('Le service est momentanément indisponible');
+    const api = await fetch(`${app.url}/api/inconnue-mais-404`);
+    expect(api.status).toBe(404);
 
     pgProxy.up();
     const back = await until(() => health(app), (h) => h.status === 200);
