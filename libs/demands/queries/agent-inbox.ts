@@ -1,0 +1,347 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { SummaryEntry } from '#forms';
+import type { AvailableAction, CitizenStatusView } from '#workflow';
+import { demandErrors } from '../demands.errors.js';
+import type { Attachment } from '../entities/attachment.entity.js';
+import type { DemandEvent } from '../entities/demand-event.entity.js';
+import type { DemandMessage } from '../entities/demand-message.entity.js';
+import type { Demand } from '../entities/demand.entity.js';
+import { conditionEvaluator } from '../engine/compiled-definitions.js';
+import { DemandEngine } from '../engine/engine-context.js';
+import { toDemand } from '../repositories/rows.js';
+import { DemandRepository } from '../repositories/demand.repository.js';
+import type { AgentScope } from '../tenancy/tenant-scope.js';
+import { agentScope } from '../tenancy/tenant-scope.js';
+import { requireTenantScope } from '../tenancy/with-tenant.js';
+import { parseTrackingCode } from '../tracking/tracking-code.js';
+import { requireAccess, type EngineCaller } from '../use-cases/access.js';
+import { loadDemandFor } from '../use-cases/demand-access.js';
+import { variablesOf, workflowStateOf } from '../use-cases/workflow-outcome.js';
+
+/**
+ * The back office's reads (inbox, dashboard counters, filter choices, the demand view), each in the agent's
+ * tenant transaction: row-level security refuses other collectivities' rows even where a WHERE forgets them.
+ *
+ * Text search is `tracking_code = <code>` (when the term parses as a code) OR `data::text ILIKE '%term%'` — a
+ * sequential filter inside the agent's collectivities, acceptable for a first increment; a full-text index
+ * (tsvector over data + tracking code) comes with the inbox benchmark of issue 7.
+ */
+export interface InboxFilters {
+  statuses?: string[];
+  teleserviceIds?: string[];
+  submittedFrom?: Date;
+  submittedBefore?: Date;
+  /** Tracking code, or text contained in the demand's data (case-insensitive). */
+  text?: string;
+}
+
+export interface InboxPageRequest {
+  /** Rows after this cursor (older), from a page's `next`. */
+  after?: string | null;
+  /** Rows before this cursor (newer), from a page's `previous`. */
+  before?: string | null;
+  /** 1–200, default 50. */
+  limit?: number;
+}
+
+export interface InboxPage {
+  items: Demand[];
+  /** Cursor of the older rows (« Suivants »), null on the last page. */
+  next: string | null;
+  /** Cursor of the newer rows (« Précédents »), null on the first page. */
+  previous: string | null;
+}
+
+export interface TeleserviceCounter {
+  teleserviceId: string;
+  title: string;
+  open: number;
+  total: number;
+}
+
+export interface StatusChoice {
+  id: string;
+  label: string;
+}
+
+export interface AgentDemandView {
+  demand: Demand;
+  teleserviceTitle: string;
+  collectivityName: string;
+  /** Label of the demand's (possibly internal) status. */
+  statusLabel: string;
+  statusColour: string | null;
+  citizenStatus: CitizenStatusView;
+  summary: SummaryEntry[];
+  history: DemandEvent[];
+  fieldAttachments: Attachment[];
+  messages: { message: DemandMessage; attachments: Attachment[] }[];
+  actions: AvailableAction[];
+  /** The workflow functions the agent holds on this demand (see `agentFunctionsFor`). */
+  functions: string[];
+  /** Labels of the workflow's statuses, by id (for the history). */
+  statusLabels: Record<string, string>;
+}
+
+@Injectable()
+export class AgentInboxQueries {
+  constructor(private readonly engine: DemandEngine) {}
+
+  /** A page of the inbox, newest submitted first; keyset pagination both ways on (submitted_at, id). */
+  inbox(caller: EngineCaller, filters: InboxFilters, page: InboxPageRequest = {}): Promise<InboxPage> {
+    const scope = agentScopeOf(caller);
+    return this.engine.transaction(scope, async (manager) => {
+      requireTenantScope(manager, 'agent');
+      const limit = Math.min(Math.max(Math.trunc(page.limit ?? 50), 1), 200);
+      const { where, params } = inboxWhere(scope, filters);
+      const backwards = !page.after && !!page.before;
+      const cursor = page.after ? decodeCursor(page.after) : page.before ? decodeCursor(page.before) : null;
+      if (cursor) {
+        params.push(cursor.at, cursor.id);
+        where.push(`("submitted_at", "id") ${backwards ? '>' : '<'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      }
+      params.push(limit + 1);
+      const rows: Record<string, unknown>[] = await manager.query(
+        `SELECT *, to_json("submitted_at") #>> '{}' AS "cursor_at" FROM "demand"
+          WHERE ${where.join(' AND ')}
+          ORDER BY "submitted_at" ${backwards ? 'ASC' : 'DESC'}, "id" ${backwards ? 'ASC' : 'DESC'}
+          LIMIT $${params.length}`,
+        params,
+      );
+      const more = rows.length > limit;
+      const shown = rows.slice(0, limit);
+      if (backwards) shown.reverse();
+      const first = shown[0];
+      const last = shown.at(-1);
+      const cursorOf = (row: Record<string, unknown> | undefined) => (row ? encodeCursor(String(row.cursor_at), String(row.id)) : null);
+      return {
+        items: shown.map(toDemand),
+        next: backwards ? cursorOf(last) : more ? cursorOf(last) : null,
+        previous: backwards ? (more ? cursorOf(first) : null) : cursor ? cursorOf(first) : null,
+      };
+    });
+  }
+
+  /** How many demands match (same filters as the inbox). */
+  count(caller: EngineCaller, filters: InboxFilters): Promise<number> {
+    const scope = agentScopeOf(caller);
+    return this.engine.transaction(scope, async (manager) => {
+      requireTenantScope(manager, 'agent');
+      const { where, params } = inboxWhere(scope, filters);
+      const rows: { n: number }[] = await manager.query(`SELECT count(*)::int AS "n" FROM "demand" WHERE ${where.join(' AND ')}`, params);
+      return rows[0].n;
+    });
+  }
+
+  /** « N ouvertes sur M » per téléservice having demands in the agent's collectivities (open = not closed). */
+  countersByTeleservice(caller: EngineCaller): Promise<TeleserviceCounter[]> {
+    const scope = agentScopeOf(caller);
+    return this.engine.transaction(scope, async (manager) => {
+      requireTenantScope(manager, 'agent');
+      const rows: { teleservice_id: string; title: string; open: number; total: number }[] = await manager.query(
+        `SELECT d."teleservice_id", t."title", count(*) FILTER (WHERE d."closed_at" IS NULL)::int AS "open", count(*)::int AS "total"
+           FROM "demand" d JOIN "teleservice" t ON t."id" = d."teleservice_id"
+          WHERE d."collectivity_id" = ANY ($1::uuid[])
+          GROUP BY d."teleservice_id", t."title"
+          ORDER BY t."title"`,
+        [scope.collectivityIds],
+      );
+      return rows.map((r) => ({ teleserviceId: r.teleservice_id, title: r.title, open: r.open, total: r.total }));
+    });
+  }
+
+  /**
+   * The choices of the inbox's filters, drawn from the agent's own demands only: téléservices and statuses
+   * (labels from the workflow of each version in use).
+   */
+  filterChoices(caller: EngineCaller): Promise<{ teleservices: { id: string; title: string }[]; statuses: StatusChoice[] }> {
+    const scope = agentScopeOf(caller);
+    return this.engine.transaction(scope, async (manager) => {
+      requireTenantScope(manager, 'agent');
+      const pairs: { version_id: string; status: string; teleservice_id: string; title: string }[] = await manager.query(
+        `SELECT DISTINCT d."version_id", d."status", d."teleservice_id", t."title"
+           FROM "demand" d JOIN "teleservice" t ON t."id" = d."teleservice_id"
+          WHERE d."collectivity_id" = ANY ($1::uuid[])`,
+        [scope.collectivityIds],
+      );
+      const teleservices = new Map<string, string>();
+      const statuses = new Map<string, string>();
+      for (const pair of pairs) {
+        teleservices.set(pair.teleservice_id, pair.title);
+        if (!statuses.has(pair.status)) {
+          const definition = await this.engine.definitions.get(pair.version_id).catch(() => null);
+          statuses.set(pair.status, definition?.workflow.status(pair.status)?.label ?? pair.status);
+        }
+      }
+      const byLabel = (a: { title?: string; label?: string }, b: { title?: string; label?: string }) =>
+        (a.title ?? a.label ?? '').localeCompare(b.title ?? b.label ?? '', 'fr');
+      return {
+        teleservices: [...teleservices].map(([id, title]) => ({ id, title })).sort(byLabel),
+        statuses: [...statuses].map(([id, label]) => ({ id, label })).sort(byLabel),
+      };
+    });
+  }
+
+  /** Labels of statuses and téléservice titles for a list of demands (one compiled definition per version). */
+  async labelsFor(demands: readonly Demand[]): Promise<Map<string, { statusLabel: string; statusColour: string | null; summaryLine: string }>> {
+    const labels = new Map<string, { statusLabel: string; statusColour: string | null; summaryLine: string }>();
+    for (const demand of demands) {
+      const definition = await this.engine.definitions.get(demand.versionId).catch(() => null);
+      const status = definition?.workflow.status(demand.status);
+      const summaryLine = safely(() => definition?.form.summaryLine(demand.data) ?? '', '');
+      labels.set(demand.id, { statusLabel: status?.label ?? demand.status, statusColour: status?.colour ?? null, summaryLine });
+    }
+    return labels;
+  }
+
+  /** Titles of téléservices by id (the catalogue is public: no row-level security on it). */
+  async teleserviceTitles(ids: readonly string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows: { id: string; title: string }[] = await this.engine.dataSource.query(`SELECT "id", "title" FROM "teleservice" WHERE "id" = ANY ($1::uuid[])`, [
+      [...new Set(ids)],
+    ]);
+    return new Map(rows.map((r) => [r.id, r.title]));
+  }
+
+  /**
+   * Everything the demand page shows, read in the agent's scope (DEMAND_NOT_FOUND for a demand of another
+   * collectivity, exactly as for an unknown id): fields, files, full history (internal events included),
+   * messages, and the workflow actions the agent may use.
+   */
+  view(caller: EngineCaller, id: string): Promise<AgentDemandView> {
+    requireAccess(caller, 'demands:read');
+    return this.engine.transaction(agentScopeOf(caller), async (manager) => {
+      const demand = await loadDemandFor(manager, caller, id);
+      const repository = new DemandRepository(manager);
+      const history = await repository.listEvents(demand.id);
+      const attachments = await repository.listAttachments(demand.id);
+      const messages = await repository.listMessages(demand.id);
+      const definition = await this.engine.definitions.get(demand.versionId);
+      const state = workflowStateOf(demand);
+      const functions = definition ? definition.workflow.definition.functions.map((f) => f.id) : [];
+      const collectivityName = await this.engine.directory.nameOf(demand.collectivityId);
+      const actions = definition
+        ? definition.workflow.availableActions(
+            state,
+            { kind: 'agent', functions, id: caller.kind === 'agent' ? caller.sub : undefined },
+            {
+              evaluator: conditionEvaluator,
+              variables: variablesOf({
+                id: demand.id,
+                trackingCode: demand.trackingCode,
+                submittedAt: demand.submittedAt,
+                data: demand.data,
+                backofficeData: demand.backofficeData,
+                collectivityName,
+              }),
+            },
+          )
+        : [];
+      const summary = safely<SummaryEntry[]>(() => (definition ? definition.form.summary(demand.data) : []), []);
+      const status = definition?.workflow.status(demand.status);
+      const titles = await this.teleserviceTitlesIn(manager, [demand.teleserviceId]);
+      return {
+        demand,
+        teleserviceTitle: titles.get(demand.teleserviceId) ?? '',
+        collectivityName,
+        statusLabel: status?.label ?? demand.status,
+        statusColour: status?.colour ?? null,
+        citizenStatus: definition ? definition.workflow.citizenStatus(state) : { statusId: demand.status, label: demand.status, colour: null },
+        summary,
+        history,
+        fieldAttachments: attachments.filter((a) => a.messageId === null),
+        messages: messages.map((message) => ({ message, attachments: attachments.filter((a) => a.messageId === message.id) })),
+        actions: actions.filter((a) => a.kind === 'button' || a.kind === 'request_info'),
+        functions,
+        statusLabels: Object.fromEntries((definition?.workflow.definition.statuses ?? []).map((s) => [s.id, s.label])),
+      };
+    });
+  }
+
+  /**
+   * The workflow functions an agent holds on a demand they can see. For now an `agent` or `administrator` role
+   * of the demand's collectivity grants every function of the demand's workflow (functions per téléservice,
+   * set by the commune's administrator, come later). DEMAND_NOT_FOUND when the demand is not theirs.
+   */
+  agentFunctionsFor(caller: EngineCaller, id: string): Promise<string[]> {
+    requireAccess(caller, 'demands:read');
+    return this.engine.transaction(agentScopeOf(caller), async (manager) => {
+      const demand = await loadDemandFor(manager, caller, id);
+      const definition = await this.engine.definitions.get(demand.versionId);
+      return definition ? definition.workflow.definition.functions.map((f) => f.id) : [];
+    });
+  }
+
+  private async teleserviceTitlesIn(manager: EntityManager, ids: string[]): Promise<Map<string, string>> {
+    const rows: { id: string; title: string }[] = await manager.query(`SELECT "id", "title" FROM "teleservice" WHERE "id" = ANY ($1::uuid[])`, [ids]);
+    return new Map(rows.map((r) => [r.id, r.title]));
+  }
+}
+
+/** The agent's tenant scope; every other caller is refused (these reads are the back office's). */
+function agentScopeOf(caller: EngineCaller): AgentScope {
+  requireAccess(caller, 'demands:read');
+  if (caller.kind !== 'agent') throw demandErrors.notFound();
+  return agentScope(caller.collectivityIds);
+}
+
+/** Display helpers never fail a page: data that no longer fits its form shows nothing rather than an error. */
+function safely<T>(compute: () => T, fallback: T): T {
+  try {
+    return compute();
+  } catch {
+    return fallback;
+  }
+}
+
+/** `%`, `_` and `\` taken literally in ILIKE. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function inboxWhere(scope: AgentScope, filters: InboxFilters): { where: string[]; params: unknown[] } {
+  const params: unknown[] = [scope.collectivityIds];
+  const where = [`"collectivity_id" = ANY ($1::uuid[])`];
+  const add = (sql: (n: number) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(params.length));
+  };
+  if (filters.statuses?.length) add((n) => `"status" = ANY ($${n}::text[])`, filters.statuses);
+  if (filters.teleserviceIds?.length) add((n) => `"teleservice_id" = ANY ($${n}::uuid[])`, filters.teleserviceIds);
+  if (filters.submittedFrom) add((n) => `"submitted_at" >= $${n}`, filters.submittedFrom);
+  if (filters.submittedBefore) add((n) => `"submitted_at" < $${n}`, filters.submittedBefore);
+  const text = filters.text?.trim();
+  if (text) {
+    const code = parseTrackingCode(text);
+    params.push(`%${escapeLike(text)}%`);
+    const like = `"data"::text ILIKE $${params.length}`;
+    if (code) {
+      params.push(code);
+      where.push(`("tracking_code" = $${params.length} OR ${like})`);
+    } else {
+      where.push(like);
+    }
+  }
+  return { where, params };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function encodeCursor(at: string, id: string): string {
+  return Buffer.from(JSON.stringify([at, id]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  try {
+    if (cursor.length > 200) throw new Error('too long');
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      const [at, id] = value as [string, string];
+      if (UUID.test(id) && !Number.isNaN(Date.parse(at))) return { at, id };
+    }
+  } catch {
+    // fall through
+  }
+  throw demandErrors.cursorInvalid();
+}
