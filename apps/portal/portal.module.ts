@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { CatalogueSearchService } from '#teleservices';
 import { WebSessionModule } from '#web-session';
 import { HomeController } from './home.controller.js';
 
-/** The citizen portal: public pages, and login through the territorial account (sessions in Redis). */
+/** The citizen portal: the catalogue (search, téléservice pages), and login through the territorial account (sessions in Redis). */
 @Module({
   imports: [WebSessionModule.forApp({ app: 'portal', scopes: 'openid profile email', cookieName: 'parvis_portal' })],
   controllers: [HomeController],
+  providers: [CatalogueSearchService],
 })
 export class PortalModule {}

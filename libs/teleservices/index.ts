@@ -86,3 +86,6 @@ export {
   type DemoTeleservice,
   type DemoCatalogueResult,
 } from './demo/demo-catalogue.seed.js';
+
+// Citizen catalogue: listing, French full-text search, téléservice page (libs/teleservices/catalogue-search)
+export * from './catalogue-search/index.js';

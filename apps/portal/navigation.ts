@@ -1,0 +1,8 @@
+/** The portal's main navigation; `current` marks the section the page belongs to. */
+export function portalNavigation(current: 'demarches' | 'mes-demarches' | 'aide' | null = 'demarches') {
+  return [
+    { href: '/', label: 'Démarches', current: current === 'demarches' },
+    { href: '/mes-demarches', label: 'Mes démarches', current: current === 'mes-demarches' },
+    { href: '/aide', label: 'Besoin d’aide ?', current: current === 'aide' },
+  ];
+}
