@@ -5,6 +5,8 @@ import { TerritoryModule } from '#territory';
 import { HomeController } from './home.controller.js';
 import { FranceConnectSessions } from './oidc/franceconnect-sessions.js';
 import { IdentityProvider } from './oidc/identity-provider.js';
+import { AccountAreaController } from './web/account-area.controller.js';
+import { AccountSession } from './web/account-session.js';
 import { AccountController } from './web/account.controller.js';
 import { Csrf } from './web/csrf.js';
 import { FranceConnectController } from './web/franceconnect.controller.js';
@@ -13,7 +15,7 @@ import { InteractionController } from './web/interaction.controller.js';
 /** The territorial account: the OpenID provider at /oidc, its interactions, and the account pages. */
 @Module({
   imports: [AccountsModule.withRedis(REDIS), TerritoryModule],
-  controllers: [HomeController, InteractionController, AccountController, FranceConnectController],
-  providers: [IdentityProvider, Csrf, FranceConnectSessions],
+  controllers: [HomeController, InteractionController, AccountController, AccountAreaController, FranceConnectController],
+  providers: [IdentityProvider, Csrf, FranceConnectSessions, AccountSession],
 })
 export class IdentityModule {}

@@ -14,13 +14,24 @@ export type { ClientAuthMethod } from './entities/oidc-client.entity.js';
 export type { AccountTokenPurpose } from './entities/account-token.entity.js';
 
 export { AccountsModule } from './accounts.module.js';
-export { AccountService, normalizeEmail, type ProfileUpdate, VERIFY_EMAIL_TTL_MS, RESET_PASSWORD_TTL_MS, type AccountLinks, type RegisterCommand } from './accounts/account.service.js';
+export {
+  AccountService,
+  normalizeEmail,
+  type ProfileUpdate,
+  VERIFY_EMAIL_TTL_MS,
+  RESET_PASSWORD_TTL_MS,
+  CHANGE_EMAIL_TTL_MS,
+  WRONG_CURRENT_PASSWORD_MESSAGE,
+  GENDERS,
+  type AccountLinks,
+  type RegisterCommand,
+} from './accounts/account.service.js';
 export { AccountErrors, INVALID_CREDENTIALS_MESSAGE, TOKEN_INVALID_MESSAGE } from './accounts/accounts.errors.js';
 export { ClientService, SUPPORTED_SCOPES, type ClientCommand, type ClientView, type ProviderClientMetadata } from './clients/client.service.js';
 export { seedIdentityClients, DEV_CLIENT_SECRETS, type IdentitySeedUrls } from './clients/identity-seed.js';
-export { ConsentService, CONSENT_TTL_MS, SCOPES_WITHOUT_CONSENT } from './consent/consent.service.js';
+export { ConsentService, CONSENT_TTL_MS, SCOPES_WITHOUT_CONSENT, type ConsentView } from './consent/consent.service.js';
 export { SigningKeys, SIGNING_KEY_OVERLAP_MS } from './oidc/signing-keys.js';
-export { PostgresOidcAdapter, ClientAdapter, purgeExpiredArtifacts, type OidcAdapter, type AdapterPayload } from './oidc/postgres-adapter.js';
+export { PostgresOidcAdapter, ClientAdapter, purgeExpiredArtifacts, destroyAccountSessions, type OidcAdapter, type AdapterPayload } from './oidc/postgres-adapter.js';
 export { PasswordHasher } from './passwords/password-hasher.js';
 export { checkPassword, commonPasswords, PASSWORD_MIN_LENGTH } from './passwords/password-policy.js';
 export { LoginThrottle, ACCOUNTS_REDIS, ACCOUNT_RULE, IP_RULE, MAIL_RULE, type ThrottleKey, type ThrottleRule } from './throttle/login-throttle.js';

@@ -98,6 +98,22 @@ export class IdentityProvider implements OnModuleInit, OnModuleDestroy {
     return `${this.config.redis.prefix}:identity:op-activity:${sessionUid}`;
   }
 
+  /** Records activity of a provider session (the idle timeout counts from the last one). */
+  async touchActivity(sessionUid: string): Promise<void> {
+    await this.redis.set(this.activityKey(sessionUid), String(this.clock.now().getTime()), 'EX', SESSION_ABSOLUTE_S);
+  }
+
+  /** Whether a provider session has been idle longer than SESSION_IDLE_MS (or has no recorded activity). */
+  async isIdle(sessionUid: string): Promise<boolean> {
+    const last = Number(await this.redis.get(this.activityKey(sessionUid)));
+    return !last || this.clock.now().getTime() - last > SESSION_IDLE_MS;
+  }
+
+  /** Options of the provider's long-lived (session) cookie, for a session created by the account area. */
+  sessionCookieOptions(req: IncomingMessage) {
+    return { httpOnly: true, sameSite: 'lax', secure: this.secure(req), signed: true };
+  }
+
   private async build(origin: string, req: IncomingMessage): Promise<Provider> {
     const secure = origin.startsWith('https:');
     const express = this.adapterHost.httpAdapter.getInstance<Express>();

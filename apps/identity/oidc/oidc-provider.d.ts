@@ -54,6 +54,21 @@ declare module 'oidc-provider' {
     destroyed?: boolean;
     grantIdFor(clientId: string): string | undefined;
     authTime(): number | undefined;
+    // Used by the account area (apps/identity/web/account-session.ts).
+    new?: boolean;
+    exp?: number;
+    loginTs?: number;
+    authorizations?: Record<string, unknown>;
+    loginAccount(details: { accountId: string; acr?: string; amr?: string[]; loginTs?: number; transient?: boolean }): void;
+    resetIdentifier(): void;
+    save(ttl: number): Promise<string>;
+    destroy(): Promise<void>;
+  }
+
+  export interface ProviderSessionStatic {
+    new (): ProviderSession;
+    /** The session of the request's cookie (a new, unsaved one when there is none). */
+    get(ctx: { req: IncomingMessage; res: ServerResponse }): Promise<ProviderSession>;
   }
 
   export interface InteractionResults {
@@ -104,6 +119,11 @@ declare module 'oidc-provider' {
     issuer: string;
     Grant: typeof Grant;
     Client: ProviderClientStatic;
+    Session: ProviderSessionStatic;
+    cookieName(type: 'session' | 'interaction' | 'resume'): string;
+    createContext(req: IncomingMessage, res: ServerResponse): {
+      cookies: { set(name: string, value: string | null, options?: Record<string, unknown>): void };
+    };
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
     interactionFinished(req: IncomingMessage, res: ServerResponse, result: InteractionResults, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;

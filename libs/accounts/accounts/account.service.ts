@@ -8,18 +8,37 @@ import { AccountToken, type AccountTokenPurpose } from '../entities/account-toke
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { checkPassword } from '../passwords/password-policy.js';
 import { AccountErrors, INVALID_CREDENTIALS_MESSAGE, TOKEN_INVALID_MESSAGE } from './accounts.errors.js';
-import { alreadyRegisteredMail, passwordChangedMail, resetMail, verificationMail } from './mails.js';
+import {
+  alreadyRegisteredMail,
+  emailChangedMail,
+  emailChangeRefusedMail,
+  emailChangeRequestedMail,
+  emailChangeVerificationMail,
+  passwordChangedMail,
+  resetMail,
+  verificationMail,
+} from './mails.js';
 
 export const VERIFY_EMAIL_TTL_MS = 48 * 3600_000;
 export const RESET_PASSWORD_TTL_MS = 3600_000;
+export const CHANGE_EMAIL_TTL_MS = 48 * 3600_000;
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+const PHONE = /^\+?[0-9][0-9 .()-]{5,24}$/;
+const POSTAL_CODE = /^[0-9A-Za-z -]{2,10}$/;
+/** Values of the OIDC `gender` claim the profile form offers. */
+export const GENDERS = ['female', 'male', 'other'];
 
 /** Where mail links point: built by the app, which knows its public address. */
 export interface AccountLinks {
   verifyEmail(token: string): string;
   resetPassword(token?: string): string;
+  /** The confirmation page of a change of address (optional: only the account area sends it). */
+  confirmEmailChange?(token: string): string;
 }
+
+/** What re-authentication refuses: the current password of a signed-in person, as a field error. */
+export const WRONG_CURRENT_PASSWORD_MESSAGE = 'Le mot de passe actuel est incorrect.';
 
 export interface RegisterCommand {
   email: string;
@@ -196,6 +215,21 @@ export class AccountService {
         if (key === 'birthdate' && value !== null && !/^\d{4}-\d{2}-\d{2}$/.test(String(value))) {
           fields.push({ path: key, code: 'INVALID', message: 'Indiquez la date de naissance au format AAAA-MM-JJ.' });
         }
+        if (key === 'gender' && value !== null && !GENDERS.includes(String(value))) {
+          fields.push({ path: key, code: 'INVALID', message: 'Choisissez un genre dans la liste.' });
+        }
+        if (key === 'phone' && value !== null && !PHONE.test(String(value))) {
+          fields.push({ path: key, code: 'INVALID', message: 'Indiquez un numéro de téléphone valide, par exemple 04 72 00 00 00.' });
+        }
+        if (key === 'address' && value !== null) {
+          const address = value as PostalAddress;
+          if (address.postal_code && !POSTAL_CODE.test(address.postal_code)) {
+            fields.push({ path: key, code: 'INVALID', message: 'Indiquez un code postal valide, par exemple 69700.' });
+          }
+          if (Object.values(address).some((part) => typeof part !== 'string' || part.length > 200)) {
+            fields.push({ path: key, code: 'TOO_LONG', message: 'Chaque partie de l’adresse postale doit compter au plus 200 caractères.' });
+          }
+        }
         (normalized as Record<string, unknown>)[key] = value;
       }
       if (fields.some((field) => field.code === 'CERTIFIED')) {
@@ -255,7 +289,107 @@ export class AccountService {
     });
   }
 
-  private async issueToken(manager: EntityManager, accountId: string, purpose: AccountTokenPurpose, ttlMs: number) {
+  /** Re-authentication of a signed-in person: the current password, refused as a field error. */
+  private async checkCurrentPassword(account: Account, password: string, field = 'currentPassword'): Promise<void> {
+    const ok = await this.hasher.verifyOrDummy(account.passwordHash, password ?? '');
+    if (!ok || !password) {
+      throw new DomainError(AccountErrors.INVALID_CREDENTIALS, 'Le formulaire contient des erreurs.', 'unauthenticated', [
+        { path: field, code: 'WRONG_PASSWORD', message: WRONG_CURRENT_PASSWORD_MESSAGE },
+      ]);
+    }
+  }
+
+  /**
+   * Changes the password of a signed-in person, who gives the current one (re-authentication). Same policy as
+   * registration; pending reset links are voided; a notification mail goes to the address.
+   */
+  async changePassword(accountId: string, currentPassword: string, newPassword: string): Promise<Account> {
+    const account = await this.findById(accountId);
+    if (!account) throw DomainError.notFound(AccountErrors.INVALID_INPUT, 'Compte introuvable.');
+    if (!account.passwordHash) {
+      throw DomainError.invalid(AccountErrors.INVALID_INPUT, 'Le formulaire contient des erreurs.', [
+        { path: 'currentPassword', code: 'NO_PASSWORD', message: 'Votre compte n’a pas encore de mot de passe : utilisez « Mot de passe oublié » pour en choisir un.' },
+      ]);
+    }
+    await this.checkCurrentPassword(account, currentPassword);
+    const fields = checkPassword(newPassword ?? '', 'newPassword', account.email);
+    if (fields.length) throw DomainError.invalid(AccountErrors.INVALID_INPUT, 'Le formulaire contient des erreurs.', fields);
+    const hash = await this.hasher.hash(newPassword);
+    return this.dataSource.transaction(async (manager) => {
+      const now = this.clock.now();
+      await manager.getRepository(Account).update({ id: account.id }, { passwordHash: hash });
+      await manager
+        .createQueryBuilder()
+        .update(AccountToken)
+        .set({ usedAt: now })
+        .where('account_id = :id AND purpose = :purpose AND used_at IS NULL', { id: account.id, purpose: 'reset_password' })
+        .execute();
+      await this.outbox.add(manager, 'mail.send', passwordChangedMail(account.email));
+      return { ...account, passwordHash: hash };
+    });
+  }
+
+  /**
+   * Asks to change the address of a signed-in person (current password required). A single-use link goes to the
+   * new address; the current one is told at once. Nothing changes until the link is followed. When the new
+   * address already belongs to another account, its owner is told by mail and the caller sees the same answer.
+   */
+  async requestEmailChange(accountId: string, currentPassword: string, newEmailInput: string, links: AccountLinks): Promise<void> {
+    const account = await this.findById(accountId);
+    if (!account) throw DomainError.notFound(AccountErrors.INVALID_INPUT, 'Compte introuvable.');
+    const newEmail = normalizeEmail(newEmailInput ?? '');
+    const fields = emailErrors(newEmail, 'newEmail');
+    if (!fields.length && newEmail === account.email) {
+      fields.push({ path: 'newEmail', code: 'UNCHANGED', message: 'Indiquez une adresse différente de l’adresse actuelle.' });
+    }
+    await this.checkCurrentPassword(account, currentPassword);
+    if (fields.length) throw DomainError.invalid(AccountErrors.INVALID_INPUT, 'Le formulaire contient des erreurs.', fields);
+    if (!links.confirmEmailChange) throw new Error('AccountLinks.confirmEmailChange is required to change an address');
+    const confirmLink = links.confirmEmailChange;
+    await this.dataSource.transaction(async (manager) => {
+      const taken = await manager.getRepository(Account).findOneBy({ email: newEmail });
+      if (taken) {
+        await this.outbox.add(manager, 'mail.send', emailChangeRefusedMail(newEmail));
+        return;
+      }
+      // A new request voids the previous links.
+      await manager
+        .createQueryBuilder()
+        .update(AccountToken)
+        .set({ usedAt: this.clock.now() })
+        .where('account_id = :id AND purpose = :purpose AND used_at IS NULL', { id: account.id, purpose: 'change_email' })
+        .execute();
+      const { token, row } = await this.issueToken(manager, account.id, 'change_email', CHANGE_EMAIL_TTL_MS, newEmail);
+      await this.outbox.add(manager, 'mail.send', emailChangeVerificationMail(newEmail, confirmLink(token), CHANGE_EMAIL_TTL_MS / 3600_000), {
+        key: `identity-change-email-${row.id}`,
+      });
+      await this.outbox.add(manager, 'mail.send', emailChangeRequestedMail(account.email), { key: `identity-change-email-notice-${row.id}` });
+    });
+  }
+
+  /** Applies a change of address with its link (single use): the new address becomes the login, verified. */
+  async confirmEmailChange(token: string): Promise<Account> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const row = await this.consumeToken(manager, token, 'change_email');
+        const accounts = manager.getRepository(Account);
+        const account = await accounts.findOne({ where: { id: row.accountId }, lock: { mode: 'pessimistic_write' } });
+        if (!account || !row.newEmail) throw new DomainError(AccountErrors.TOKEN_INVALID, TOKEN_INVALID_MESSAGE, 'gone');
+        const previous = account.email;
+        account.email = row.newEmail;
+        account.emailVerifiedAt = this.clock.now();
+        account.failingEmail = false;
+        await accounts.save(account);
+        await this.outbox.add(manager, 'mail.send', emailChangedMail(previous), { key: `identity-email-changed-${row.id}` });
+        return account;
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw new DomainError(AccountErrors.EMAIL_TAKEN, 'Cette adresse est désormais utilisée par un autre compte : le changement n’a pas pu être fait.', 'conflict');
+    }
+  }
+
+  private async issueToken(manager: EntityManager, accountId: string, purpose: AccountTokenPurpose, ttlMs: number, newEmail: string | null = null) {
     const token = randomToken();
     const now = this.clock.now();
     const row = await manager.getRepository(AccountToken).save(
@@ -266,6 +400,7 @@ export class AccountService {
         createdAt: now,
         expiresAt: new Date(now.getTime() + ttlMs),
         usedAt: null,
+        newEmail,
       }),
     );
     return { token, row };

@@ -62,3 +62,40 @@ export function passwordChangedMail(to: string): MailSendPayload {
     'Si ce n’est pas vous, choisissez tout de suite un nouveau mot de passe avec « Mot de passe oublié » et prévenez le support.',
   ]);
 }
+
+export function emailChangeVerificationMail(to: string, link: string, hours: number): MailSendPayload {
+  return mail(
+    to,
+    'Confirmez votre nouvelle adresse électronique',
+    [
+      'Bonjour,',
+      'Vous avez demandé à utiliser cette adresse pour votre compte territorial. Le changement ne s’applique qu’une fois cette adresse confirmée, en suivant le lien ci-dessous.',
+      `Ce lien est valable ${hours} heures et ne sert qu’une fois. Si vous n’êtes pas à l’origine de cette demande, ignorez ce courriel.`,
+    ],
+    { href: link, label: 'Confirmer ma nouvelle adresse' },
+  );
+}
+
+export function emailChangeRequestedMail(to: string): MailSendPayload {
+  return mail(to, 'Votre adresse va être modifiée', [
+    'Bonjour,',
+    'Une demande de changement de l’adresse électronique de votre compte territorial vient d’être faite. Un lien de confirmation a été envoyé à la nouvelle adresse ; tant qu’il n’est pas suivi, votre adresse reste celle-ci.',
+    'Si ce n’est pas vous, changez tout de suite votre mot de passe et prévenez le support.',
+  ]);
+}
+
+export function emailChangedMail(to: string): MailSendPayload {
+  return mail(to, 'Votre adresse a été modifiée', [
+    'Bonjour,',
+    'Votre adresse a été modifiée : votre compte territorial utilise désormais une autre adresse électronique, et celle-ci ne sert plus à vous connecter.',
+    'Si ce n’est pas vous, prévenez tout de suite le support.',
+  ]);
+}
+
+export function emailChangeRefusedMail(to: string): MailSendPayload {
+  return mail(to, 'Tentative d’utiliser votre adresse', [
+    'Bonjour,',
+    'Quelqu’un a voulu utiliser cette adresse pour un autre compte territorial, mais elle sert déjà au vôtre : rien n’a changé.',
+    'Si c’est vous, connectez-vous avec cette adresse. Sinon, ignorez ce courriel.',
+  ]);
+}

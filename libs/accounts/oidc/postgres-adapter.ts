@@ -116,3 +116,15 @@ export async function purgeExpiredArtifacts(dataSource: DataSource, batch = 1000
   );
   return typeof result[1] === 'number' ? result[1] : 0;
 }
+
+/**
+ * Ends the provider sessions of an account (after a change of password), except the one given: their rows go,
+ * so their cookies lead nowhere and the next authorization asks for the password. Returns how many went.
+ */
+export async function destroyAccountSessions(dataSource: DataSource, accountId: string, exceptSessionId?: string): Promise<number> {
+  const result: unknown[] = await dataSource.query(
+    `DELETE FROM ${TABLE} WHERE model = 'Session' AND payload->>'accountId' = $1 AND id <> $2`,
+    [accountId, exceptSessionId ?? ''],
+  );
+  return typeof result[1] === 'number' ? result[1] : 0;
+}

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { ProviderSession } from 'oidc-provider';
+import { Account, AccountService, destroyAccountSessions } from '#accounts';
+import { DataSource } from 'typeorm';
+import { ACR_LOCAL } from '../oidc/claims.js';
+import { IdentityProvider, SESSION_ABSOLUTE_S } from '../oidc/identity-provider.js';
+
+export interface SignedIn {
+  account: Account;
+  session: ProviderSession;
+}
+
+/**
+ * Who is signed in on the account area: the provider's own single sign-on session (oidc-provider's `Session`,
+ * read from its signed cookie), so a person who logged in through a portal reaches « Mon compte » without a
+ * new password, and logging out (`/oidc/session/end`) ends both. The same idle (30 min) and absolute (12 h)
+ * timeouts hold: a session without recent activity is treated as signed out, each page view counts as activity.
+ * The account area's own login form creates such a provider session (new id, no fixation).
+ */
+@Injectable()
+export class AccountSession {
+  constructor(
+    private readonly identity: IdentityProvider,
+    private readonly accounts: AccountService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /** The signed-in person and their provider session, or null. */
+  async current(req: Request, res: Response): Promise<SignedIn | null> {
+    const provider = await this.identity.provider(req);
+    const session = await provider.Session.get({ req, res });
+    if (session.new || !session.accountId) return null;
+    if (await this.identity.isIdle(session.uid).catch(() => false)) return null;
+    const account = await this.accounts.findById(session.accountId);
+    if (!account) return null;
+    await this.identity.touchActivity(session.uid).catch(() => undefined);
+    return { account, session };
+  }
+
+  /** Opens a provider session for this account (the previous one of the browser, if any, is destroyed). */
+  async logIn(req: Request, res: Response, account: Account): Promise<void> {
+    const provider = await this.identity.provider(req);
+    const previous = await provider.Session.get({ req, res });
+    if (!previous.new) await previous.destroy();
+    const session = new provider.Session();
+    session.loginAccount({ accountId: account.id, acr: ACR_LOCAL, amr: ['pwd'] });
+    await session.save(SESSION_ABSOLUTE_S);
+    provider
+      .createContext(req, res)
+      .cookies.set(provider.cookieName('session'), session.jti, { ...this.identity.sessionCookieOptions(req), expires: new Date(Date.now() + SESSION_ABSOLUTE_S * 1000) });
+    await this.identity.touchActivity(session.uid);
+  }
+
+  /** Ends every other provider session of the account (after a change of password). */
+  endOtherSessions(signedIn: SignedIn): Promise<number> {
+    return destroyAccountSessions(this.dataSource, signedIn.account.id, signedIn.session.jti);
+  }
+}
