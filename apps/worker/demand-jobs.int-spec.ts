@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { createLogger, ManualClock } from '#core';
 import { WorkflowTimerJob } from '#demands';
-import { startTestApp, type TestApp } from '#testing';
+import { givenMembership, startTestApp, type TestApp } from '#testing';
 import { engineApp } from '../engine/engine.app.js';
 import { seedEngine, T0, type EngineSeed } from '../engine/engine-test-fixture.js';
 import { workerApp } from './worker.app.js';
@@ -45,6 +45,9 @@ describe('demand jobs in the worker: demand.route and workflow.timer (PostgreSQL
     engine = await startTestApp(engineApp, { env: { STORAGE_DIR: storageDir } });
     db = engine.app.get(DataSource);
     seed = await seedEngine(db);
+    // Givors adheres (Partenaire): a routed demand is delivered to its GRU (a non-adhering commune without a contact
+    // address would keep it with the metropolis; see routing-delivery.int-spec.ts).
+    await givenMembership(db, '69091', 'partenaire');
     worker = await startTestApp(workerApp, { database: engine.database, clock: workerClock, env: { STORAGE_DIR: storageDir, OUTBOX_POLL_MS: '50' } });
   });
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { DemandJobsModule, RouteDemandJob, WorkflowTimerJob } from '#demands';
-import { MailModule, SendMailJob } from '#notifications';
+import { DeliverDemandJob, DemandJobsModule, RouteDemandJob, WorkflowTimerJob } from '#demands';
+import { MailModule, PortalNotificationJob, SendMailJob } from '#notifications';
 import { createRedis } from '#platform';
 import { QueueWorkerModule } from '#queue';
 import { MetricsController } from './metrics.controller.js';
@@ -13,7 +13,7 @@ import { MetricsController } from './metrics.controller.js';
   imports: [
     QueueWorkerModule.forRoot({
       imports: [MailModule, DemandJobsModule],
-      handlers: [SendMailJob, RouteDemandJob, WorkflowTimerJob],
+      handlers: [SendMailJob, PortalNotificationJob, RouteDemandJob, WorkflowTimerJob, DeliverDemandJob],
       connect: ({ config, logger, name }) => createRedis(config.redis.url, logger, `worker:${name}`, { forQueues: true }),
     }),
   ],

@@ -119,4 +119,7 @@ export { FormConditionEvaluator } from './engine/form-condition-evaluator.js';
 export { DemandEngine, TerritoryDirectory } from './engine/engine-context.js';
 export { RouteDemandJob } from './engine/jobs/route-demand.job.js';
 export { WorkflowTimerJob } from './engine/jobs/workflow-timer.job.js';
+export { DeliverDemandJob } from './engine/jobs/deliver-demand.job.js';
+export { DemandDelivery, DELIVERY_EVENT_KINDS, type DeliveryPlan } from './engine/jobs/demand-delivery.js';
 export { DemandEngineModule, DemandJobsModule } from './engine/demand-engine.module.js';
+export { AgentInboxQueries, type InboxFilters, type InboxPageRequest, type InboxPage, type TeleserviceCounter, type StatusChoice, type AgentDemandView } from './queries/agent-inbox.js';

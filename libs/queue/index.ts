@@ -29,6 +29,8 @@ export {
 export { mailSendPayload, type MailSendPayload } from './catalogue/payloads/mail-send.payload.js';
 export { demandRoutePayload, type DemandRoutePayload } from './catalogue/payloads/demand-route.payload.js';
 export { workflowTimerPayload, type WorkflowTimerPayload } from './catalogue/payloads/workflow-timer.payload.js';
+export { demandDeliverPayload, type DemandDeliverPayload } from './catalogue/payloads/demand-deliver.payload.js';
+export { notificationPortalPayload, type NotificationPortalPayload } from './catalogue/payloads/notification-portal.payload.js';
 
 // Producing (any app)
 export { QueueProducerModule } from './outbox/queue-producer.module.js';

@@ -113,6 +113,8 @@ export class ActOnDemand {
       data: demand.data,
       backofficeData: demand.backofficeData,
       collectivityName: await this.engine.directory.nameOf(demand.collectivityId),
+      collectivityId: demand.collectivityId,
+      accountSub: demand.accountSub,
     };
     const result = definition.workflow.apply(state, command.command, {
       now: now.toISOString(),

@@ -237,7 +237,7 @@ export class SubmitDemand {
     const workflowActor: WorkflowActor =
       caller.kind === 'api' ? { kind: 'api', client: caller.apiKeyId } : caller.kind === 'agent' ? { kind: 'agent', functions: caller.functions, id: caller.sub } : { kind: 'citizen', id: caller.kind === 'citizen' ? caller.sub : undefined };
     const plan = (trackingCode: string) => {
-      const facts = { id, trackingCode, submittedAt: now, data, backofficeData: {}, collectivityName };
+      const facts = { id, trackingCode, submittedAt: now, data, backofficeData: {}, collectivityName, collectivityId, accountSub: caller.kind === 'citizen' ? caller.sub : null };
       const result: ApplyResult = definition.workflow.start({ now: now.toISOString(), actor: workflowActor, variables: variablesOf(facts), evaluator: conditionEvaluator });
       if (!result.ok) throw result.error;
       const outcome = planOutcome({ demand: facts, definition, result, actor, lockVersion: 1, now, contactEmail: contactEmailOf(definition, data, command.contactEmail) });
@@ -295,6 +295,8 @@ export class SubmitDemand {
       await repository.appendEvents(inserted, [submittedEvent, ...planned.outcome.events]);
       const jobs: PlannedJob[] = [...planned.outcome.jobs];
       if (teleservice.kind === 'mutualised') jobs.push({ job: 'demand.route', payload: { demandId: id }, key: `demand/${id}/route` });
+      // A commune's own téléservice: delivered by the commune's membership (GRU and agents' mails, connector, relay).
+      if (teleservice.kind === 'communal') jobs.push({ job: 'demand.deliver', payload: { demandId: id }, key: `demand/${id}/deliver` });
       await writeJobs(this.engine.outbox, manager, jobs);
       return inserted;
     });

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { citizenNotificationMail } from '#notifications';
 import type { JobInput, OutboxService } from '#queue';
 import type { ApplyResult, Effect, HistoryEvent, TemplateVariables, WorkflowState } from '#workflow';
 import type { Actor as HistoryActor, Visibility } from '../demands.types.js';
@@ -9,7 +10,9 @@ import type { DemandChanges, NewEvent } from '../repositories/demand.repository.
 export type PlannedJob =
   | { job: 'mail.send'; payload: JobInput<'mail.send'>; key: string; delayMs?: number }
   | { job: 'demand.route'; payload: JobInput<'demand.route'>; key: string; delayMs?: number }
-  | { job: 'workflow.timer'; payload: JobInput<'workflow.timer'>; key: string; delayMs?: number };
+  | { job: 'workflow.timer'; payload: JobInput<'workflow.timer'>; key: string; delayMs?: number }
+  | { job: 'demand.deliver'; payload: JobInput<'demand.deliver'>; key: string; delayMs?: number }
+  | { job: 'notification.portal'; payload: JobInput<'notification.portal'>; key: string; delayMs?: number };
 
 /** What a successful workflow step writes, besides the status. */
 export interface PlannedOutcome {
@@ -25,6 +28,9 @@ export interface DemandFacts {
   data: Record<string, unknown>;
   backofficeData: Record<string, unknown>;
   collectivityName: string;
+  /** The demand's collectivity and citizen account (portal notifications); absent: no portal notification. */
+  collectivityId?: string;
+  accountSub?: string | null;
 }
 
 /** The demand's variables for workflow conditions and templates. */
@@ -74,7 +80,9 @@ export function historyRows(events: readonly HistoryEvent[], actor: HistoryActor
  * Turns a successful plan into rows: effects that stay in the database (assignment, back-office fields) become
  * changes of the demand; effects that leave the process become outbox jobs with deterministic keys
  * (`demand/<id>/<lockVersion>-<actionId>/<channel>`: the same step replayed writes the same job once); effects
- * no job carries yet are recorded as internal `effect_deferred` events, never dropped silently.
+ * no job carries yet are recorded as internal `effect_deferred` events, never dropped silently. Citizen mails are
+ * framed by #notifications' template (the collectivity's name); `portal` becomes a `notification.portal` job
+ * when the demand has a citizen account.
  */
 export function planOutcome(args: {
   demand: DemandFacts;
@@ -93,16 +101,34 @@ export function planOutcome(args: {
   const step = `demand/${demand.id}/${args.lockVersion}`;
   for (const effect of result.effects) {
     switch (effect.kind) {
-      case 'notify_citizen':
+      case 'notify_citizen': {
         if (effect.channels.includes('email') && args.contactEmail) {
+          const mail = citizenNotificationMail({ collectivityName: demand.collectivityName, subject: effect.subject, text: effect.text || effect.subject, html: effect.html || null });
           jobs.push({
             job: 'mail.send',
-            payload: { to: args.contactEmail, subject: oneLine(effect.subject), text: effect.text || effect.subject, html: effect.html || undefined },
+            payload: { to: args.contactEmail, subject: oneLine(effect.subject), text: mail.text, html: mail.html, ...(mail.headers ? { headers: mail.headers } : {}) },
             key: `${step}-${effect.actionId}/email`,
           });
         }
-        for (const channel of effect.channels.filter((c) => c !== 'email' || !args.contactEmail)) events.push(deferred(effect, now, channel));
+        // Portal notifications need a citizen account (an anonymous or agent-typed demand has none).
+        const portal = effect.channels.includes('portal') && demand.accountSub && demand.collectivityId;
+        if (portal) {
+          jobs.push({
+            job: 'notification.portal',
+            payload: {
+              accountSub: demand.accountSub!,
+              demandId: demand.id,
+              collectivityId: demand.collectivityId!,
+              kind: 'demand.update',
+              title: oneLine(effect.subject),
+              body: (effect.text || effect.subject).slice(0, 10_000),
+            },
+            key: `${step}-${effect.actionId}/portal`,
+          });
+        }
+        for (const channel of effect.channels.filter((c) => (c !== 'email' || !args.contactEmail) && (c !== 'portal' || !portal))) events.push(deferred(effect, now, channel));
         break;
+      }
       case 'schedule_timer':
         jobs.push({
           job: 'workflow.timer',
@@ -142,6 +168,12 @@ export async function writeJobs(outbox: OutboxService, manager: EntityManager, j
         break;
       case 'workflow.timer':
         await outbox.add(manager, 'workflow.timer', planned.payload, { key: planned.key, delayMs: planned.delayMs });
+        break;
+      case 'demand.deliver':
+        await outbox.add(manager, 'demand.deliver', planned.payload, { key: planned.key, delayMs: planned.delayMs });
+        break;
+      case 'notification.portal':
+        await outbox.add(manager, 'notification.portal', planned.payload, { key: planned.key, delayMs: planned.delayMs });
         break;
     }
   }

@@ -1,8 +1,10 @@
 import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
 import { RETENTION_STANDARD, RETRY_PERSISTENT, RETRY_STANDARD, type RetentionPolicy, type RetryPolicy } from './job-options.js';
+import { demandDeliverPayload } from './payloads/demand-deliver.payload.js';
 import { demandRoutePayload } from './payloads/demand-route.payload.js';
 import { mailSendPayload } from './payloads/mail-send.payload.js';
+import { notificationPortalPayload } from './payloads/notification-portal.payload.js';
 import { workflowTimerPayload } from './payloads/workflow-timer.payload.js';
 import type { QueueName } from './queues.js';
 
@@ -48,6 +50,20 @@ export const JOB_CATALOGUE = {
     retry: RETRY_STANDARD,
     retention: RETENTION_STANDARD,
     description: "Déclenche un saut différé du workflow d'une demande à son échéance",
+  }),
+  'demand.deliver': defineJob({
+    queue: 'demands',
+    payload: demandDeliverPayload,
+    retry: RETRY_STANDARD,
+    retention: RETENTION_STANDARD,
+    description: "Remet une demande à sa commune selon son adhésion (GRU, connecteur ou relais par courriel)",
+  }),
+  'notification.portal': defineJob({
+    queue: 'notifications',
+    payload: notificationPortalPayload,
+    retry: RETRY_STANDARD,
+    retention: RETENTION_STANDARD,
+    description: "Écrit une notification que le portail montre à l'usager connecté",
   }),
 } as const;
 

@@ -49,10 +49,22 @@ class IdleTimerJob implements JobHandler<'workflow.timer'> {
   async handle() {}
 }
 
+@Injectable()
+class IdleDeliverJob implements JobHandler<'demand.deliver'> {
+  readonly job = 'demand.deliver';
+  async handle() {}
+}
+
+@Injectable()
+class IdlePortalNotificationJob implements JobHandler<'notification.portal'> {
+  readonly job = 'notification.portal';
+  async handle() {}
+}
+
 const spec: HttpAppSpec = {
   app: 'worker',
   module: QueueWorkerModule.forRoot({
-    handlers: [RecordingMailJob, IdleRouteJob, IdleTimerJob],
+    handlers: [RecordingMailJob, IdleRouteJob, IdleTimerJob, IdleDeliverJob, IdlePortalNotificationJob],
     connect: ({ config, logger, name }) => createRedis(config.redis.url, logger, name, { forQueues: true }),
   }),
 };

@@ -40,6 +40,18 @@ class WorkflowTimer implements JobHandler<'workflow.timer'> {
 }
 
 @Injectable()
+class DeliverDemand implements JobHandler<'demand.deliver'> {
+  readonly job = 'demand.deliver';
+  async handle() {}
+}
+
+@Injectable()
+class PortalNotification implements JobHandler<'notification.portal'> {
+  readonly job = 'notification.portal';
+  async handle() {}
+}
+
+@Injectable()
 class SendMailAgain implements JobHandler<'mail.send'> {
   readonly job = 'mail.send';
   async handle() {}
@@ -61,7 +73,7 @@ function compile(handlers: (new () => JobHandler)[]) {
 
 describe('QueueWorkerModule refuses to start when the handlers do not cover the catalogue exactly once', () => {
   it('starts with one handler per job', async () => {
-    const module = await compile([SendMail, RouteDemand, WorkflowTimer]);
+    const module = await compile([SendMail, RouteDemand, WorkflowTimer, DeliverDemand, PortalNotification]);
     expect(module.get(JobRunner)).toBeInstanceOf(JobRunner);
     await module.close();
   });

@@ -1,0 +1,154 @@
+import Handlebars from 'handlebars';
+
+/**
+ * The platform's mail templates (Handlebars, HTML and text parts), branded with the collectivity's name.
+ * Rendered before the mail is written to the outbox (`mail.send` carries the rendered parts), so a template
+ * change never alters a mail already decided. HTML values are escaped; only `htmlBody` (the workflow's own
+ * rendered HTML, escaped by #workflow's templates) is inserted as is.
+ */
+const hbs = Handlebars.create();
+
+const LAYOUT_HTML = hbs.compile(`<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>{{subject}}</title></head>
+<body style="font-family: Arial, sans-serif; color: #1e1e1e; line-height: 1.5;">
+<p style="font-weight: bold; color: #000091; border-bottom: 2px solid #000091; padding-bottom: 4px;">{{collectivityName}}</p>
+{{{content}}}
+<hr>
+<p style="font-size: 0.9em; color: #3a3a3a;">Ce message vous est envoyé par {{collectivityName}} via le guichet numérique Parvis.{{#if unsubscribeUrl}}
+<br><a href="{{unsubscribeUrl}}">Gérer ou arrêter ces notifications</a>{{/if}}</p>
+</body></html>`);
+
+// The text part is plain text: nothing is HTML-escaped there.
+const LAYOUT_TEXT = hbs.compile(`{{collectivityName}}
+{{line}}
+
+{{content}}
+
+--
+Ce message vous est envoyé par {{collectivityName}} via le guichet numérique Parvis.{{#if unsubscribeUrl}}
+Gérer ou arrêter ces notifications : {{unsubscribeUrl}}{{/if}}
+`, { noEscape: true });
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+  headers?: Record<string, string>;
+}
+
+interface Frame {
+  subject: string;
+  collectivityName: string;
+  contentText: string;
+  contentHtml: string;
+  /** When set: a footer link and the `List-Unsubscribe` header (RFC 2369) pointing to the preference page. */
+  unsubscribeUrl?: string;
+}
+
+function frame(frame: Frame): RenderedMail {
+  const subject = oneLine(frame.subject);
+  const text = LAYOUT_TEXT({
+    collectivityName: frame.collectivityName,
+    line: '='.repeat(Math.min(60, Math.max(3, frame.collectivityName.length))),
+    content: frame.contentText,
+    unsubscribeUrl: frame.unsubscribeUrl,
+  });
+  const html = LAYOUT_HTML({ subject, collectivityName: frame.collectivityName, content: frame.contentHtml, unsubscribeUrl: frame.unsubscribeUrl });
+  return frame.unsubscribeUrl ? { subject, text, html, headers: { 'List-Unsubscribe': `<${frame.unsubscribeUrl}>` } } : { subject, text, html };
+}
+
+const paragraphs = (text: string) =>
+  text
+    .split(/\n{2,}/)
+    .map((p) => `<p>${hbs.escapeExpression(p).replace(/\n/g, '<br>')}</p>`)
+    .join('\n');
+
+/**
+ * A workflow `notify_citizen` mail: the téléservice's subject and text (or HTML), in the collectivity's frame.
+ * Status mails are transactional (they are part of the procedure the citizen started): no `List-Unsubscribe`
+ * unless the caller gives a preference page.
+ */
+export function citizenNotificationMail(input: { collectivityName: string; subject: string; text: string; html?: string | null; unsubscribeUrl?: string }): RenderedMail {
+  return frame({
+    subject: input.subject,
+    collectivityName: input.collectivityName || 'Parvis',
+    contentText: input.text,
+    contentHtml: input.html || paragraphs(input.text),
+    unsubscribeUrl: input.unsubscribeUrl,
+  });
+}
+
+export interface SummaryLine {
+  label: string;
+  value: string;
+  items?: SummaryLine[][];
+}
+
+const RELAY_HTML = hbs.compile(`<p>Bonjour,</p>
+<p>{{senderName}} vous transmet une demande déposée sur son guichet numérique pour la commune {{communeOf}}, qui n’adhère pas au guichet : merci de la traiter selon vos procédures habituelles.</p>
+<table style="border-collapse: collapse;">
+<tr><th scope="row" style="text-align: left; padding: 2px 8px;">Téléservice</th><td style="padding: 2px 8px;">{{teleserviceTitle}}</td></tr>
+<tr><th scope="row" style="text-align: left; padding: 2px 8px;">Numéro de suivi</th><td style="padding: 2px 8px;">{{trackingCode}}</td></tr>
+<tr><th scope="row" style="text-align: left; padding: 2px 8px;">Déposée le</th><td style="padding: 2px 8px;">{{submittedAt}}</td></tr>
+</table>
+<h2 style="font-size: 1.1em;">Informations saisies</h2>
+<dl>{{#each lines}}<dt style="font-weight: bold;">{{label}}</dt><dd>{{#if items}}{{#each items}}<div>{{#each this}}{{label}} : {{value}}<br>{{/each}}</div>{{/each}}{{else}}{{value}}{{/if}}</dd>{{/each}}</dl>
+<p>Pour toute question sur cette transmission, les agents de {{senderName}} suivent la demande ici : <a href="{{agentLink}}">{{agentLink}}</a></p>`);
+
+/** The mail relaying a demand to a non-adhering commune's contact address: a readable summary and the metropolis' agents' link. */
+export function relayMail(input: {
+  senderName: string;
+  communeName: string;
+  teleserviceTitle: string;
+  trackingCode: string;
+  submittedAt: Date;
+  lines: readonly SummaryLine[];
+  agentLink: string;
+}): RenderedMail {
+  const communeOf = /^[aeiouyàâéèêëîïôœù]/i.test(input.communeName) ? `d’${input.communeName}` : `de ${input.communeName}`;
+  const submittedAt = input.submittedAt.toLocaleString('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'long', timeStyle: 'short' });
+  const textLines = input.lines.flatMap((line) =>
+    line.items ? [`${line.label} :`, ...line.items.flatMap((item, i) => item.map((e) => `  ${i + 1}. ${e.label} : ${e.value}`))] : [`${line.label} : ${line.value}`],
+  );
+  const contentText = [
+    'Bonjour,',
+    '',
+    `${input.senderName} vous transmet une demande déposée sur son guichet numérique pour la commune ${communeOf}, qui n’adhère pas au guichet : merci de la traiter selon vos procédures habituelles.`,
+    '',
+    `Téléservice : ${input.teleserviceTitle}`,
+    `Numéro de suivi : ${input.trackingCode}`,
+    `Déposée le : ${submittedAt}`,
+    '',
+    'Informations saisies',
+    '--------------------',
+    ...textLines,
+    '',
+    `Pour toute question sur cette transmission, les agents de ${input.senderName} suivent la demande ici : ${input.agentLink}`,
+  ].join('\n');
+  return frame({
+    subject: `Demande transmise : ${input.teleserviceTitle} (n° ${input.trackingCode})`,
+    collectivityName: input.senderName,
+    contentText,
+    contentHtml: RELAY_HTML({ ...input, submittedAt, communeOf }),
+  });
+}
+
+const AGENT_HTML = hbs.compile(`<p>Bonjour,</p>
+<p>Une nouvelle demande « {{teleserviceTitle}} » (n° {{trackingCode}}) est arrivée dans la gestion de la relation usager de {{collectivityName}}.</p>
+<p><a href="{{link}}">Ouvrir la demande</a></p>`);
+
+/** One mail to one agent for a new demand in their collectivity's care (a daily digest is a later option). */
+export function agentNewDemandMail(input: { collectivityName: string; teleserviceTitle: string; trackingCode: string; link: string; preferencesUrl: string }): RenderedMail {
+  return frame({
+    subject: `Nouvelle demande : ${input.teleserviceTitle} (n° ${input.trackingCode})`,
+    collectivityName: input.collectivityName,
+    contentText: `Bonjour,\n\nUne nouvelle demande « ${input.teleserviceTitle} » (n° ${input.trackingCode}) est arrivée dans la gestion de la relation usager de ${input.collectivityName}.\n\nOuvrir la demande : ${input.link}`,
+    contentHtml: AGENT_HTML(input),
+    unsubscribeUrl: input.preferencesUrl,
+  });
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/[\r\n]+/g, ' ').trim();
+  return (line || 'Votre demande').slice(0, 250);
+}
