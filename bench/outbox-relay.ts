@@ -144,6 +144,13 @@ async function main() {
     console.log(`\nOutbox relay benchmark (${LATENCY_ROWS} rows for latency, poll ${POLL_MS} ms, LISTEN/NOTIFY on)\n`);
     for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
     console.log('');
+    // Counters move just after the handler returns (receipt written, relay transaction committed): let them settle.
+    const total = ROWS + LATENCY_ROWS;
+    const settled = performance.now() + 10_000;
+    await waitFor(() => {
+      const counters = metrics.snapshot();
+      return (counters.relayed >= total && (counters.completed['mail.send'] ?? 0) >= total) || performance.now() > settled;
+    });
     const snapshot = metrics.snapshot();
     if (snapshot.relayed !== ROWS + LATENCY_ROWS || (snapshot.completed['mail.send'] ?? 0) !== ROWS + LATENCY_ROWS) {
       throw new Error(`Compteurs inattendus : ${JSON.stringify(snapshot)}`);
@@ -152,8 +159,6 @@ async function main() {
     for (const stop of stops) await stop().catch((error: unknown) => console.error(error));
   }
 }
-
-
 
 const fmt = (ms: number) => ms.toFixed(ms < 10 ? 1 : 0);
 const rate = (count: number, ms: number) => Math.round((count * 1_000) / ms).toLocaleString('en-US');
