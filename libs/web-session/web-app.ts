@@ -52,7 +52,7 @@ export class WebApp implements OnModuleInit {
 
   /** The territorial account's own pages (« Mon compte »). */
   get accountUrl(): string {
-    return `${this.issuer.origin}/`;
+    return `${this.issuer.origin}/compte`;
   }
 }
 

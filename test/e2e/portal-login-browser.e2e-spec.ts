@@ -66,7 +66,7 @@ describe('portal login in a real browser (Chromium)', () => {
     await page.getByLabel('Mot de passe').fill(password);
     await Promise.all([page.waitForURL(`${portal.url}/`), page.getByRole('button', { name: 'Se connecter' }).click()]);
     await expect(header.innerText()).resolves.toContain('Léa Navigatrice');
-    expect(await header.getByRole('link', { name: 'Mon compte' }).getAttribute('href')).toBe(`${identity.url}/`);
+    expect(await header.getByRole('link', { name: 'Mon compte' }).getAttribute('href')).toBe(`${identity.url}/compte`);
     expect(await header.getByRole('button', { name: 'Se déconnecter' }).count()).toBe(1);
 
     // Accessibility of the logged-in portal home (axe needs a context without CSP: same cookies).

@@ -43,7 +43,7 @@ describe('portal login through the territorial account', () => {
     expect(page.url).toBe(`${portal.url}/`);
     expect(page.response.status).toBe(200);
     expect(signedIn(page.html)).toBe(true);
-    expect(page.html).toContain(`<a href="${identity.url}/">Mon compte</a>`);
+    expect(page.html).toContain(`<a href="${identity.url}/compte">Mon compte</a>`);
     expect(page.html).not.toContain('>Se connecter</a>');
     // Authenticated pages are never stored; the form may end at the provider (logout redirect).
     expect(page.response.headers.get('cache-control')).toBe('no-store');
