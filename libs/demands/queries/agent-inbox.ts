@@ -11,6 +11,7 @@ import { conditionEvaluator } from '../engine/compiled-definitions.js';
 import { DemandEngine } from '../engine/engine-context.js';
 import { toDemand } from '../repositories/rows.js';
 import { DemandRepository } from '../repositories/demand.repository.js';
+import { decodeCursor, encodeCursor } from '../repositories/cursor.js';
 import type { AgentScope } from '../tenancy/tenant-scope.js';
 import { agentScope } from '../tenancy/tenant-scope.js';
 import { requireTenantScope } from '../tenancy/with-tenant.js';
@@ -326,22 +327,3 @@ function inboxWhere(scope: AgentScope, filters: InboxFilters): { where: string[]
   return { where, params };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(JSON.stringify([at, id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    if (cursor.length > 200) throw new Error('too long');
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
-      const [at, id] = value as [string, string];
-      if (UUID.test(id) && !Number.isNaN(Date.parse(at))) return { at, id };
-    }
-  } catch {
-    // fall through
-  }
-  throw demandErrors.cursorInvalid();
-}

@@ -10,6 +10,7 @@ import type { AgentScope, CitizenScope, TrackingScope } from '../tenancy/tenant-
 import { requireTenantScope } from '../tenancy/with-tenant.js';
 import { generateTrackingCode, parseTrackingCode } from '../tracking/tracking-code.js';
 import { PG, pgCode, toAttachment, toDemand, toEvent, toMessage } from './rows.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 
 export interface NewDemand {
   /** Generated here when absent; in a tracking scope (anonymous submission) it must be the scope's demand. */
@@ -452,23 +453,3 @@ function agentWhere(scope: AgentScope, filters: AgentDemandFilters): { where: st
   return { where, params };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The exact (microsecond) `submitted_at` text and the id of the last row shown. */
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(JSON.stringify([at, id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    if (cursor.length > 200) throw new Error('too long');
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
-      const [at, id] = value as [string, string];
-      if (UUID.test(id) && !Number.isNaN(Date.parse(at))) return { at, id };
-    }
-  } catch {
-    // fall through
-  }
-  throw demandErrors.cursorInvalid();
-}
