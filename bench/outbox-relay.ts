@@ -19,6 +19,7 @@ import { ALL_ENTITIES, ALL_MIGRATIONS, createRedis, useOrStartServices } from '#
 import {
   bullPrefix,
   checkJobHandlers,
+  idleHandlerClasses,
   JOB_CATALOGUE,
   JobReceipts,
   JobRunner,
@@ -30,7 +31,6 @@ import {
   QUEUES,
   type JobContext,
   type JobHandler,
-  type JobName,
 } from '#queue';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 5_000);
@@ -42,13 +42,6 @@ const POLL_MS = Number(process.env.OUTBOX_POLL_MS ?? 500);
 /** Commit instant of each job key, and the instant its handler ran. */
 const committedAt = new Map<string, number>();
 const handledAt = new Map<string, number>();
-
-/** The other jobs of the catalogue: never written by this benchmark, present so the worker starts. */
-function idleHandlers(): JobHandler<JobName>[] {
-  return (Object.keys(JOB_CATALOGUE) as JobName[])
-    .filter((job) => job !== 'mail.send')
-    .map((job) => ({ job, handle: async () => undefined }) as JobHandler<JobName>);
-}
 
 class NoopMailJob implements JobHandler<'mail.send'> {
   readonly job = 'mail.send';
@@ -84,7 +77,7 @@ async function main() {
     const queues = new QueueRegistry(connect, bullPrefix(redisPrefix), logger);
     stops.unshift(() => queues.close());
     const metrics = new QueueMetrics(dataSource, queues, clock, logger);
-    const runner = new JobRunner(JOB_CATALOGUE, checkJobHandlers(JOB_CATALOGUE, [new NoopMailJob(), ...idleHandlers()]), new JobReceipts(dataSource), clock, logger);
+    const runner = new JobRunner(JOB_CATALOGUE, checkJobHandlers(JOB_CATALOGUE, [new NoopMailJob(), ...idleHandlerClasses(['mail.send']).map((Idle) => new Idle())]), new JobReceipts(dataSource), clock, logger);
     const workers = new JobWorkers(runner, queues.names(), connect, queues.prefix, metrics, logger);
     stops.unshift(() => workers.stop());
     const relay = new OutboxRelay(

@@ -41,6 +41,7 @@ export type { JobEnvelope } from './outbox/job-envelope.js';
 // Handling (the worker)
 export type { JobContext, JobHandler } from './handlers/job-handler.js';
 export { checkJobHandlers, JobCatalogueError } from './handlers/check-handlers.js';
+export { idleHandlerClasses } from './handlers/idle-handlers.js';
 export { JobRunner, type JobOutcome, type RunnableJob } from './runner/job-runner.js';
 export { JobReceipts, type ReceiptStore } from './runner/job-receipts.js';
 export { toWorkerError, isPermanentFailure } from './runner/job-errors.js';

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { currentCorrelationId, DomainError, ManualClock, runWithCorrelation } from '#core';
 import { createRedis, type HttpAppSpec } from '#platform';
 import {
+  idleHandlerClasses,
   JOB_PAYLOAD_INVALID,
   JobReceipts,
   OutboxRelay,
@@ -36,35 +37,11 @@ class RecordingMailJob implements JobHandler<'mail.send'> {
   }
 }
 
-/** The catalogue's other jobs: not exercised here (their handlers live in #demands). */
-@Injectable()
-class IdleRouteJob implements JobHandler<'demand.route'> {
-  readonly job = 'demand.route';
-  async handle() {}
-}
-
-@Injectable()
-class IdleTimerJob implements JobHandler<'workflow.timer'> {
-  readonly job = 'workflow.timer';
-  async handle() {}
-}
-
-@Injectable()
-class IdleDeliverJob implements JobHandler<'demand.deliver'> {
-  readonly job = 'demand.deliver';
-  async handle() {}
-}
-
-@Injectable()
-class IdlePortalNotificationJob implements JobHandler<'notification.portal'> {
-  readonly job = 'notification.portal';
-  async handle() {}
-}
 
 const spec: HttpAppSpec = {
   app: 'worker',
   module: QueueWorkerModule.forRoot({
-    handlers: [RecordingMailJob, IdleRouteJob, IdleTimerJob, IdleDeliverJob, IdlePortalNotificationJob],
+    handlers: [RecordingMailJob, ...idleHandlerClasses(['mail.send'])],
     connect: ({ config, logger, name }) => createRedis(config.redis.url, logger, name, { forQueues: true }),
   }),
 };

@@ -3,6 +3,7 @@ import { Global, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, Clock, createLogger, LOGGER, ManualClock } from '#core';
+import { idleHandlerClasses } from '../handlers/idle-handlers.js';
 import type { JobHandler } from '../handlers/job-handler.js';
 import { JobRunner } from '../runner/job-runner.js';
 import { QueueWorkerModule } from './queue-worker.module.js';
@@ -26,30 +27,6 @@ class SendMail implements JobHandler<'mail.send'> {
   async handle() {}
 }
 
-/** The catalogue's other jobs (their real handlers live in #demands). */
-@Injectable()
-class RouteDemand implements JobHandler<'demand.route'> {
-  readonly job = 'demand.route';
-  async handle() {}
-}
-
-@Injectable()
-class WorkflowTimer implements JobHandler<'workflow.timer'> {
-  readonly job = 'workflow.timer';
-  async handle() {}
-}
-
-@Injectable()
-class DeliverDemand implements JobHandler<'demand.deliver'> {
-  readonly job = 'demand.deliver';
-  async handle() {}
-}
-
-@Injectable()
-class PortalNotification implements JobHandler<'notification.portal'> {
-  readonly job = 'notification.portal';
-  async handle() {}
-}
 
 @Injectable()
 class SendMailAgain implements JobHandler<'mail.send'> {
@@ -73,7 +50,7 @@ function compile(handlers: (new () => JobHandler)[]) {
 
 describe('QueueWorkerModule refuses to start when the handlers do not cover the catalogue exactly once', () => {
   it('starts with one handler per job', async () => {
-    const module = await compile([SendMail, RouteDemand, WorkflowTimer, DeliverDemand, PortalNotification]);
+    const module = await compile([SendMail, ...idleHandlerClasses(['mail.send'])]);
     expect(module.get(JobRunner)).toBeInstanceOf(JobRunner);
     await module.close();
   });
