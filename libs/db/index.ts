@@ -5,3 +5,4 @@ export {
   pingDatabase,
   type DataSourceSettings,
 } from './data-source.js';
+export { SQLSTATE, pgCode, pgConstraint } from './pg-errors.js';

@@ -9,7 +9,8 @@ import type { Demand } from '../entities/demand.entity.js';
 import type { AgentScope, CitizenScope, TrackingScope } from '../tenancy/tenant-scope.js';
 import { requireTenantScope } from '../tenancy/with-tenant.js';
 import { generateTrackingCode, parseTrackingCode } from '../tracking/tracking-code.js';
-import { PG, pgCode, toAttachment, toDemand, toEvent, toMessage } from './rows.js';
+import { pgCode } from '#db';
+import { PG, toAttachment, toDemand, toEvent, toMessage } from './rows.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
 export interface NewDemand {

@@ -1,3 +1,4 @@
+import { SQLSTATE } from '#db';
 import { Attachment } from '../entities/attachment.entity.js';
 import { DemandEvent } from '../entities/demand-event.entity.js';
 import { DemandMessage } from '../entities/demand-message.entity.js';
@@ -93,22 +94,8 @@ export function toDraft(r: Row): Draft {
 
 /** PostgreSQL error codes the repositories translate into domain errors. */
 export const PG = {
-  UNIQUE_VIOLATION: '23505',
-  INSUFFICIENT_PRIVILEGE: '42501',
+  UNIQUE_VIOLATION: SQLSTATE.UNIQUE_VIOLATION,
+  INSUFFICIENT_PRIVILEGE: SQLSTATE.INSUFFICIENT_PRIVILEGE,
   IMMUTABLE_VERSION: 'PV001',
   APPEND_ONLY: 'PV002',
 } as const;
-
-/** The SQLSTATE of a driver error (TypeORM wraps pg's error in QueryFailedError, keeping `code`). */
-export function pgCode(error: unknown): string | undefined {
-  const e = error as { code?: unknown; driverError?: { code?: unknown } };
-  const code = e?.driverError?.code ?? e?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** Name of the violated constraint, when PostgreSQL gave one. */
-export function pgConstraint(error: unknown): string | undefined {
-  const e = error as { constraint?: unknown; driverError?: { constraint?: unknown } };
-  const name = e?.driverError?.constraint ?? e?.constraint;
-  return typeof name === 'string' ? name : undefined;
-}
