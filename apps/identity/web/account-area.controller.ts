@@ -144,14 +144,8 @@ export class AccountAreaController {
   async login(@Req() req: Request, @Res() res: Response) {
     this.csrf.verify(req);
     const email = text(req.body, 'email');
-    const keys = LoginThrottle.forLogin(email, req.ip ?? 'inconnue');
     try {
-      await this.throttle.assertAllowed(keys);
-      const account = await this.accounts.authenticate(email, text(req.body, 'password')).catch(async (error: unknown) => {
-        if (error instanceof DomainError && error.code === AccountErrors.INVALID_CREDENTIALS) await this.throttle.fail(keys);
-        throw error;
-      });
-      await this.throttle.succeed(keys);
+      const account = await this.throttle.attemptLogin(email, req.ip ?? 'inconnue', () => this.accounts.authenticate(email, text(req.body, 'password')));
       await this.sessions.logIn(req, res, account);
       this.csrf.token(req, res, true); // a new CSRF value with the new session
     } catch (error) {

@@ -2,7 +2,6 @@ import { Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/c
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import {
-  AccountErrors,
   AccountService,
   ClientService,
   FranceConnectAccounts,
@@ -163,14 +162,8 @@ export class FranceConnectController {
     if (!flow?.result || flow.accountId) return this.message(res, 400, 'Connexion avec FranceConnect impossible', EXPIRED_MESSAGE);
     const email = String(req.body?.email ?? '');
     const password = String(req.body?.password ?? '');
-    const keys = LoginThrottle.forLogin(email, req.ip ?? 'inconnue');
     try {
-      await this.throttle.assertAllowed(keys);
-      const account = await this.accounts.authenticate(email, password).catch(async (error: unknown) => {
-        if (error instanceof DomainError && error.code === AccountErrors.INVALID_CREDENTIALS) await this.throttle.fail(keys);
-        throw error;
-      });
-      await this.throttle.succeed(keys);
+      const account = await this.throttle.attemptLogin(email, req.ip ?? 'inconnue', () => this.accounts.authenticate(email, password));
       const certified = await this.fcAccounts.link(account.id, flow.result.pivot);
       return await this.linked(res, handle, flow, certified);
     } catch (error) {

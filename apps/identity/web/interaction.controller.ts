@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Interaction } from 'oidc-provider';
 import type { Logger } from 'pino';
-import { AccountErrors, AccountService, ClientService, ConsentService, FranceConnectClient, LoginThrottle, SCOPES_WITHOUT_CONSENT } from '#accounts';
+import { AccountService, ClientService, ConsentService, FranceConnectClient, LoginThrottle, SCOPES_WITHOUT_CONSENT } from '#accounts';
 import { DomainError, LOGGER } from '#core';
 import { TerritoryService } from '#territory';
 import { ACR_LOCAL, SCOPE_LABELS } from '../oidc/claims.js';
@@ -48,14 +48,8 @@ export class InteractionController {
     if (details.prompt.name !== 'login') return res.redirect(303, `/interaction/${details.uid}`);
     const email = String(req.body?.email ?? '');
     const password = String(req.body?.password ?? '');
-    const keys = LoginThrottle.forLogin(email, req.ip ?? 'inconnue');
     try {
-      await this.throttle.assertAllowed(keys);
-      const account = await this.accounts.authenticate(email, password).catch(async (error: unknown) => {
-        if (error instanceof DomainError && error.code === AccountErrors.INVALID_CREDENTIALS) await this.throttle.fail(keys);
-        throw error;
-      });
-      await this.throttle.succeed(keys);
+      const account = await this.throttle.attemptLogin(email, req.ip ?? 'inconnue', () => this.accounts.authenticate(email, password));
       this.csrf.token(req, res, true); // a new CSRF value with the new session
       await (
         await this.identity.provider(req)

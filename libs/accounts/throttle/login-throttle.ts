@@ -49,6 +49,21 @@ export class LoginThrottle {
     ];
   }
 
+  /**
+   * A login under the throttle: refused while the account or the IP is locked; a wrong password counts as a
+   * failure against both; a success forgets the account's failures.
+   */
+  async attemptLogin<T>(email: string, ip: string, login: () => Promise<T>): Promise<T> {
+    const keys = LoginThrottle.forLogin(email, ip);
+    await this.assertAllowed(keys);
+    const result = await login().catch(async (error: unknown) => {
+      if (error instanceof DomainError && error.code === AccountErrors.INVALID_CREDENTIALS) await this.fail(keys);
+      throw error;
+    });
+    await this.succeed(keys);
+    return result;
+  }
+
   /** Refuses (`too_many`, with the wait in the message) while any key is locked. Redis down: `unavailable` (fail closed). */
   async assertAllowed(keys: ThrottleKey[]): Promise<void> {
     return this.guard(() => this.check(keys));
