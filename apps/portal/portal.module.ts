@@ -1,11 +1,17 @@
 import { Module } from '@nestjs/common';
 import { CatalogueSearchService } from '#teleservices';
 import { WebSessionModule } from '#web-session';
+import { PortalCitizenModule } from './citizen/portal-citizen.module.js';
+import { PortalFormsModule } from './forms/portal-forms.module.js';
 import { HomeController } from './home.controller.js';
 
 /** The citizen portal: the catalogue (search, téléservice pages), and login through the territorial account (sessions in Redis). */
 @Module({
-  imports: [WebSessionModule.forApp({ app: 'portal', scopes: 'openid profile email', cookieName: 'parvis_portal' })],
+  imports: [
+    WebSessionModule.forApp({ app: 'portal', scopes: 'openid profile email', cookieName: 'parvis_portal' }),
+    PortalFormsModule,
+    PortalCitizenModule,
+  ],
   controllers: [HomeController],
   providers: [CatalogueSearchService],
 })
