@@ -9,13 +9,14 @@ import { AccountAreaController } from './web/account-area.controller.js';
 import { AccountSession } from './web/account-session.js';
 import { AccountController } from './web/account.controller.js';
 import { Csrf } from './web/csrf.js';
+import { DeletedAccountsController } from './web/deleted-accounts.controller.js';
 import { FranceConnectController } from './web/franceconnect.controller.js';
 import { InteractionController } from './web/interaction.controller.js';
 
 /** The territorial account: the OpenID provider at /oidc, its interactions, and the account pages. */
 @Module({
   imports: [AccountsModule.withRedis(REDIS), TerritoryModule],
-  controllers: [HomeController, InteractionController, AccountController, AccountAreaController, FranceConnectController],
+  controllers: [HomeController, InteractionController, AccountController, AccountAreaController, FranceConnectController, DeletedAccountsController],
   providers: [IdentityProvider, Csrf, FranceConnectSessions, AccountSession],
 })
 export class IdentityModule {}

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { QueueProducerModule } from '#queue';
+import { AccountErasure } from './accounts/account-erasure.service.js';
 import { AccountService } from './accounts/account.service.js';
 import { ClientService } from './clients/client.service.js';
 import { ConsentService } from './consent/consent.service.js';
@@ -15,8 +16,8 @@ import { ACCOUNTS_REDIS, LoginThrottle } from './throttle/login-throttle.js';
  */
 @Module({
   imports: [QueueProducerModule],
-  providers: [PasswordHasher, AccountService, ClientService, ConsentService, SigningKeys, LoginThrottle, FranceConnectAccounts, FranceConnectClient],
-  exports: [PasswordHasher, AccountService, ClientService, ConsentService, SigningKeys, LoginThrottle, FranceConnectAccounts, FranceConnectClient],
+  providers: [PasswordHasher, AccountService, AccountErasure, ClientService, ConsentService, SigningKeys, LoginThrottle, FranceConnectAccounts, FranceConnectClient],
+  exports: [PasswordHasher, AccountService, AccountErasure, ClientService, ConsentService, SigningKeys, LoginThrottle, FranceConnectAccounts, FranceConnectClient],
 })
 export class AccountsModule {
   /** The module with the Redis connection of the given (global) provider token, e.g. the platform's `REDIS`. */

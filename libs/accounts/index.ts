@@ -4,11 +4,13 @@ import { Consent } from './entities/consent.entity.js';
 import { OidcArtifact } from './entities/oidc-artifact.entity.js';
 import { OidcClient } from './entities/oidc-client.entity.js';
 import { SigningKey } from './entities/signing-key.entity.js';
+import { DeletedAccount } from './entities/deleted-account.entity.js';
 import { FranceConnectLink } from './franceconnect/franceconnect-link.entity.js';
 
-/** Entities of #accounts (schema `identity`, migration 1763800200000-identity). */
-export const ACCOUNTS_ENTITIES: (new () => unknown)[] = [Account, OidcClient, Consent, AccountToken, OidcArtifact, SigningKey, FranceConnectLink];
-export { Account, OidcClient, Consent, AccountToken, OidcArtifact, SigningKey };
+/** Entities of #accounts (schema `identity`, migration 1763800200000-identity and later ones). */
+export const ACCOUNTS_ENTITIES: (new () => unknown)[] = [Account, OidcClient, Consent, AccountToken, OidcArtifact, SigningKey, FranceConnectLink, DeletedAccount];
+export { Account, OidcClient, Consent, AccountToken, OidcArtifact, SigningKey, DeletedAccount };
+export type { DeletionReason } from './entities/deleted-account.entity.js';
 export type { CertificationLevel, CertificationSource, PostalAddress } from './entities/account.entity.js';
 export type { ClientAuthMethod } from './entities/oidc-client.entity.js';
 export type { AccountTokenPurpose } from './entities/account-token.entity.js';
@@ -26,12 +28,20 @@ export {
   type AccountLinks,
   type RegisterCommand,
 } from './accounts/account.service.js';
+export { AccountInactivityJob, AccountInactivityModule } from './accounts/account-inactivity.job.js';
+export {
+  AccountErasure,
+  INACTIVITY_DELETION_MS,
+  INACTIVITY_NOTICE_MS,
+  DELETED_ACCOUNTS_KEPT_MS,
+  type DeletedAccountEntry,
+} from './accounts/account-erasure.service.js';
 export { AccountErrors, INVALID_CREDENTIALS_MESSAGE, TOKEN_INVALID_MESSAGE } from './accounts/accounts.errors.js';
 export { ClientService, SUPPORTED_SCOPES, type ClientCommand, type ClientView, type ProviderClientMetadata } from './clients/client.service.js';
 export { seedIdentityClients, DEV_CLIENT_SECRETS, type IdentitySeedUrls } from './clients/identity-seed.js';
 export { ConsentService, CONSENT_TTL_MS, SCOPES_WITHOUT_CONSENT, type ConsentView } from './consent/consent.service.js';
 export { SigningKeys, SIGNING_KEY_OVERLAP_MS } from './oidc/signing-keys.js';
-export { PostgresOidcAdapter, ClientAdapter, purgeExpiredArtifacts, destroyAccountSessions, type OidcAdapter, type AdapterPayload } from './oidc/postgres-adapter.js';
+export { PostgresOidcAdapter, ClientAdapter, purgeExpiredArtifacts, revokeAccountAccess, sessionGrantIds, type KeptAccess, type OidcAdapter, type AdapterPayload } from './oidc/postgres-adapter.js';
 export { PasswordHasher } from './passwords/password-hasher.js';
 export { checkPassword, commonPasswords, PASSWORD_MIN_LENGTH } from './passwords/password-policy.js';
 export { LoginThrottle, ACCOUNTS_REDIS, ACCOUNT_RULE, IP_RULE, MAIL_RULE, type ThrottleKey, type ThrottleRule } from './throttle/login-throttle.js';
@@ -42,6 +52,6 @@ export { randomToken, sha256Hex, hmacHex, safeEqual } from './crypto/tokens.js';
 export { FranceConnectLink };
 export { FranceConnectAccounts } from './franceconnect/franceconnect-accounts.service.js';
 export { FranceConnectClient, type FranceConnectAuthorization, type FranceConnectResult } from './franceconnect/franceconnect-client.js';
-export { FranceConnectErrors, SUB_ALREADY_LINKED_MESSAGE } from './franceconnect/franceconnect.errors.js';
+export { FranceConnectErrors, SUB_ALREADY_LINKED_MESSAGE, CERTIFICATION_REQUIRED_MESSAGE } from './franceconnect/franceconnect.errors.js';
 export { pivotIdentity, CERTIFIED_ATTRIBUTES, FRANCECONNECT_SCOPES, type PivotIdentity } from './franceconnect/pivot-identity.js';
 export { seedDemoAccounts, DEMO_ACCOUNTS, type DemoAccount } from './accounts/demo-accounts.seed.js';

@@ -177,6 +177,11 @@ describe('identity: FranceConnect federation (against the FranceConnect simulato
     expect(account.certifiedAttributes).toEqual(['given_name', 'family_name', 'birthdate', 'gender', 'birthplace', 'birthcountry']);
     const link = await db().getRepository(FranceConnectLink).findOneByOrFail({ accountId: account.id });
     expect(link).toMatchObject({ fcSub: ANGELA.sub, birthplace: '75107', birthcountry: '99100' });
+    // The address FranceConnect gave gets the usual confirmation link.
+    const mails: { payload: { to: string; subject: string; text: string } }[] = await db().query(`SELECT payload FROM outbox_message WHERE job_name = 'mail.send'`);
+    const verification = mails.map((m) => m.payload).find((m) => m.to === 'angela.dubois@example.org');
+    expect(verification).toMatchObject({ subject: 'Confirmez votre adresse électronique' });
+    expect(verification!.text).toContain(`${app.url}/inscription/confirmer?jeton=`);
   });
 
   it('a second login with the same FranceConnect identity logs into the same account, without any question', async () => {
@@ -345,5 +350,157 @@ describe('identity: FranceConnect federation (against the FranceConnect simulato
     // Logged out at both: the next authorization shows the login page, and FranceConnect asks again.
     const next = await toSimulator(web);
     expect(next.page.html).toContain('Choisissez une identité de test');
+  });
+  it('steps up to FranceConnect when a partner demands eidas1 of a session opened by password; a password login is refused', async () => {
+    const email = 'lucie.certifiee@example.org';
+    await createVerifiedAccount(app, email);
+    const web = new Web();
+    const browser = new Browser(app.url);
+    const first = await startAuthorization(rp, { scope: 'openid' });
+    await logInAndConsent(browser, first.url, { email, password: STRONG_PASSWORD });
+    (web as unknown as { jars: Map<string, CookieJar> }).jars.set(app.url, browser.jar);
+
+    // The session is local: a partner asking for a certified identity gets the login page, with FranceConnect only.
+    const start = await startAuthorization(rp, { scope: 'openid certification', acr_values: 'eidas1' });
+    const login = await web.follow(start.url.toString());
+    expect(login.response.status).toBe(200);
+    expect(login.html).toContain('Ce service demande une identité certifiée par l’État.');
+    expect(login.html).toContain('fr-connect__brand');
+    expect(login.html).not.toContain('name="password"');
+
+    // A password login posted anyway is refused.
+    const uid = /action="\/interaction\/([^/"]+)\/franceconnect"/.exec(login.html)![1]!;
+    const forced = await web.post(uri(`/interaction/${uid}/login`), { _csrf: hiddenValue(login.html, '_csrf'), email, password: STRONG_PASSWORD });
+    expect(forced.response.status).toBe(403);
+    expect(forced.html).toContain('Votre mot de passe seul ne suffit pas ici.');
+
+    // Through FranceConnect: an identity not linked yet is linked to the session's account, with its password.
+    const page = await web.post(uri(formAction(forced.html, '/franceconnect')), { _csrf: hiddenValue(forced.html, '_csrf') });
+    const landing = await pickIdentity(web, page, LUCAS.sub);
+    expect(landing.url).toBe(uri('/franceconnect/premiere-connexion'));
+    expect(landing.html).toContain(`Relier FranceConnect à votre compte ${email}`);
+    expect(landing.html).not.toContain('/franceconnect/premiere-connexion/creer');
+    const linked = await web.post(uri('/franceconnect/premiere-connexion/relier'), { _csrf: hiddenValue(landing.html, '_csrf'), email, password: STRONG_PASSWORD });
+    expect(linked.url.startsWith(`${RP_ORIGIN}/connexion/retour?`)).toBe(true);
+    const tokens = await tokensFor(start, linked.url);
+    expect(tokens.claims()!.acr).toBe('eidas1');
+    expect(await oidc.fetchUserInfo(rp, tokens.access_token, tokens.claims()!.sub)).toMatchObject({ certification_level: 'eidas1', certification_source: 'franceconnect' });
+
+    // The session is now certified: the next demand for eidas1 goes through without a question; a preference
+    // list naming the local level too is not a demand.
+    const again = await startAuthorization(rp, { scope: 'openid', acr_values: 'eidas1' });
+    expect((await web.follow(again.url.toString())).url.startsWith(`${RP_ORIGIN}/connexion/retour?`)).toBe(true);
+    const other = new Browser(app.url);
+    const preference = await startAuthorization(rp, { scope: 'openid', acr_values: 'eidas1 urn:parvis:acr:local' });
+    const { callback } = await logInAndConsent(other, preference.url, { email, password: STRONG_PASSWORD });
+    const local = await oidc.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: preference.verifier, expectedState: preference.state, expectedNonce: preference.nonce });
+    expect(local.claims()!.acr).toBe('urn:parvis:acr:local');
+  });
+
+  it('releases the certified birth place and country under the `birth` scope, only for a linked identity', async () => {
+    const web = new Web();
+    const { start, landing } = await fcLogin(web, ANGELA.sub, { scope: 'openid birth' });
+    const tokens = await tokensFor(start, landing.url);
+    const userinfo = await oidc.fetchUserInfo(rp, tokens.access_token, tokens.claims()!.sub);
+    expect(userinfo).toMatchObject({ birthplace: '75107', birthcountry: '99100' });
+    expect(userinfo.given_name).toBeUndefined(); // `profile` not asked
+
+    await createVerifiedAccount(app, 'sans.fc@example.org');
+    const start2 = await startAuthorization(rp, { scope: 'openid birth' });
+    const { callback } = await logInAndConsent(new Browser(app.url), start2.url, { email: 'sans.fc@example.org', password: STRONG_PASSWORD });
+    const local = await oidc.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: start2.verifier, expectedState: start2.state, expectedNonce: start2.nonce });
+    const localInfo = await oidc.fetchUserInfo(rp, local.access_token, local.claims()!.sub);
+    expect(localInfo.birthplace).toBeUndefined();
+    expect(localInfo.birthcountry).toBeUndefined();
+  });
+
+  it('logs into the account area with FranceConnect: the button comes first on its login page, and the session is certified', async () => {
+    const web = new Web();
+    const login = await web.follow(uri('/compte/connexion'));
+    const fc = login.html.indexOf('fr-connect__brand');
+    expect(fc).toBeGreaterThan(0);
+    expect(login.html.indexOf('<span>ou</span>')).toBeGreaterThan(fc);
+    expect(login.html.indexOf('name="password"')).toBeGreaterThan(login.html.indexOf('<span>ou</span>'));
+    expect(login.html).toContain('Qu’est-ce que FranceConnect ?');
+    expect(login.response.headers.get('content-security-policy')).toContain(new URL(simulator.issuer).origin);
+
+    const page = await web.post(uri(formAction(login.html, '/compte/franceconnect')), { _csrf: hiddenValue(login.html, '_csrf') });
+    expect(page.url.startsWith(simulator.origin)).toBe(true);
+    const landing = await pickIdentity(web, page, ANGELA.sub);
+    expect(landing.url).toBe(uri('/compte'));
+    expect(landing.html).toContain('<h1>Mon compte</h1>');
+    expect(landing.html).toContain('Votre identité est certifiée par FranceConnect');
+    expect(landing.html).toContain('value="Angela Claire Louise"');
+
+    // The provider session is the same single sign-on session, established through FranceConnect.
+    const start = await startAuthorization(rp, { scope: 'openid', acr_values: 'eidas1' });
+    const direct = await web.follow(start.url.toString());
+    expect(direct.url.startsWith(`${RP_ORIGIN}/connexion/retour?`)).toBe(true);
+    expect((await tokensFor(start, direct.url)).claims()!.acr).toBe('eidas1');
+  });
+
+  it('links FranceConnect from « Mon compte » with the password, and unlinks it: values kept but editable, birth place erased, access revoked', async () => {
+    const email = 'fatima.locale@example.org';
+    await createVerifiedAccount(app, email, STRONG_PASSWORD, { givenName: 'Fati', familyName: 'Benali' });
+    const web = new Web();
+    const login = await web.follow(uri('/compte/connexion'));
+    const signedIn = await web.post(uri('/compte/connexion'), { _csrf: hiddenValue(login.html, '_csrf'), email, password: STRONG_PASSWORD });
+    expect(signedIn.url).toBe(uri('/compte'));
+
+    // Link: the FranceConnect page, the simulator, then the account's password again.
+    const fcPage = await web.follow(uri('/compte/franceconnect'));
+    expect(fcPage.html).toContain('Votre compte n’est pas relié à FranceConnect');
+    const atSimulator = await web.post(uri(formAction(fcPage.html, '/compte/franceconnect/relier')), { _csrf: hiddenValue(fcPage.html, '_csrf') });
+    const landing = await pickIdentity(web, atSimulator, FATIMA.sub);
+    expect(landing.url).toBe(uri('/franceconnect/premiere-connexion'));
+    expect(landing.html).toContain(`Relier FranceConnect à votre compte ${email}`);
+    const linked = await web.post(uri('/franceconnect/premiere-connexion/relier'), { _csrf: hiddenValue(landing.html, '_csrf'), email, password: STRONG_PASSWORD });
+    expect(linked.url).toBe(uri('/compte'));
+    const account = () => db().getRepository(Account).findOneByOrFail({ email });
+    expect(await account()).toMatchObject({ givenName: 'Fatima', certificationLevel: 'eidas1' });
+
+    // A partner holds tokens obtained in this certified session.
+    const start = await startAuthorization(rp, { scope: 'openid profile birth' });
+    const granted = await web.follow(start.url.toString());
+    const tokens = await tokensFor(start, granted.url);
+    expect(tokens.claims()!.acr).toBe('eidas1');
+    expect(tokens.refresh_token).toBeTruthy();
+
+    // Unlink: the password is required.
+    const linkedPage = await web.follow(uri('/compte/franceconnect'));
+    const birthplace = (await db().getRepository(FranceConnectLink).findOneByOrFail({ fcSub: FATIMA.sub })).birthplace;
+    expect(linkedPage.html).toContain(birthplace || 'à l’étranger');
+    const wrong = await web.post(uri('/compte/franceconnect/delier'), { _csrf: hiddenValue(linkedPage.html, '_csrf'), currentPassword: 'pas le bon mot de passe' });
+    expect(wrong.response.status).toBe(401);
+    expect(wrong.html).toContain('<a href="#current-password">Le mot de passe actuel est incorrect.</a>');
+    expect(await db().getRepository(FranceConnectLink).countBy({ fcSub: FATIMA.sub })).toBe(1);
+    const done = await web.post(uri('/compte/franceconnect/delier'), { _csrf: hiddenValue(wrong.html, '_csrf'), currentPassword: STRONG_PASSWORD });
+    expect(done.response.status).toBe(200);
+    expect(done.html).toContain('<h1>FranceConnect délié</h1>');
+
+    expect(await db().getRepository(FranceConnectLink).countBy({ fcSub: FATIMA.sub })).toBe(0);
+    expect(await account()).toMatchObject({ givenName: 'Fatima', familyName: 'Benali', certificationLevel: 'none', certificationSource: null, certifiedAttributes: [] });
+    // The partner's refresh token (issued with acr eidas1) no longer works.
+    await expect(oidc.refreshTokenGrant(rp, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // This browser goes on with a session opened by the password; the attributes are editable again.
+    const profile = await web.follow(uri('/compte'));
+    expect(profile.html).toContain('Votre identité n’est pas certifiée.');
+    const saved = await web.post(uri('/compte/profil'), { _csrf: hiddenValue(profile.html, '_csrf'), givenName: 'Fati', familyName: 'Benali' });
+    expect(saved.url).toBe(uri('/compte?enregistre=1'));
+    expect((await account()).givenName).toBe('Fati');
+    const next = await startAuthorization(rp, { scope: 'openid' });
+    const after = await web.follow(next.url.toString());
+    expect((await tokensFor(next, after.url)).claims()!.acr).toBe('urn:parvis:acr:local');
+  });
+  it('from the registration page, FranceConnect creates the account and ends signed in at « Mon compte »', async () => {
+    const web = new Web();
+    const registration = await web.follow(uri('/inscription'));
+    const atSimulator = await web.post(uri(formAction(registration.html, '/franceconnect/connexion')), { _csrf: hiddenValue(registration.html, '_csrf') });
+    const landing = await pickIdentity(web, atSimulator, FATIMA.sub); // unlinked by the previous test
+    expect(landing.url).toBe(uri('/franceconnect/premiere-connexion'));
+    const created = await web.post(uri('/franceconnect/premiere-connexion/creer'), { _csrf: hiddenValue(landing.html, '_csrf') });
+    expect(created.url).toBe(uri('/compte'));
+    expect(created.html).toContain('Votre identité est certifiée par FranceConnect');
+    expect(await db().getRepository(Account).findOneByOrFail({ email: FATIMA.email })).toMatchObject({ certificationLevel: 'eidas1', passwordHash: null });
   });
 });

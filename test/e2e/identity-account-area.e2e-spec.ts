@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { DataSource } from 'typeorm';
 import { Account, Consent } from '#accounts';
@@ -210,6 +213,90 @@ describe('identity: account area (profile, password, address, connected services
     expect((await logIn(email, newPassword)).response.status).toBe(303);
   });
 
+  it('a new password revokes the services\' tokens of the other sessions (refresh refused, back-channel logout), and keeps this session\'s', async () => {
+    const email = 'jetons@example.org';
+    await createVerifiedAccount(identity, email);
+    // A partner told by back-channel logout when a session ends.
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push(new URLSearchParams(body).get('logout_token') ?? '');
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { secret: bronSecret } = await createClient(identity, {
+        clientId: 'mairie-bron-jetons',
+        name: 'Portail de la ville de Bron',
+        consentRequired: false,
+        backchannelLogoutUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/deconnexion`,
+      });
+      const bron = await relyingParty(identity, 'mairie-bron-jetons', bronSecret);
+      /** Logs into a partner in a browser; returns the partner's tokens. */
+      async function partnerLogin(browser: Browser, partner: oidc.Configuration) {
+        const start = await startAuthorization(partner, { scope: 'openid' });
+        const { callback } = await logInAndConsent(browser, start.url, { email, password: STRONG_PASSWORD });
+        const tokens = await oidc.authorizationCodeGrant(partner, callback, { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
+        expect(tokens.refresh_token).toBeTruthy();
+        return tokens;
+      }
+      const stolenBrowser = new Browser(identity.url); // e.g. a device the person lost
+      const stolen = await partnerLogin(stolenBrowser, rp);
+      const stolenAtBron = await partnerLogin(stolenBrowser, bron);
+      const mineBrowser = new Browser(identity.url);
+      const mine = await partnerLogin(mineBrowser, rp);
+      await partnerLogin(mineBrowser, bron);
+
+      const form = await page(mineBrowser, '/compte/mot-de-passe');
+      const done = await mineBrowser.post('/compte/mot-de-passe', { _csrf: form.csrf, currentPassword: STRONG_PASSWORD, newPassword: 'encore un autre mot de passe' });
+      expect(done.status).toBe(200);
+      expect(await done.text()).toContain('les services connectés vous demanderont de vous reconnecter');
+
+      await expect(oidc.refreshTokenGrant(rp, stolen.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+      await expect(oidc.refreshTokenGrant(bron, stolenAtBron.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+      await expect(oidc.fetchUserInfo(rp, stolen.access_token, stolen.claims()!.sub)).rejects.toThrow();
+      expect((await stolenBrowser.get('/compte')).status).toBe(303);
+      // Bron is told that the lost device's session is over (and only that one).
+      expect(received).toHaveLength(1);
+      const { payload } = await jwtVerify(received[0]!, createRemoteJWKSet(new URL(bron.serverMetadata().jwks_uri!)), {
+        issuer: `${identity.url}/oidc`,
+        audience: 'mairie-bron-jetons',
+        typ: 'logout+jwt',
+      });
+      expect(payload).toMatchObject({ sub: stolenAtBron.claims()!.sub, sid: stolenAtBron.claims()!.sid });
+      // The session where the password was changed goes on, with its services.
+      const refreshed = await oidc.refreshTokenGrant(rp, mine.refresh_token!);
+      expect(refreshed.access_token).toBeTruthy();
+      expect((await mineBrowser.get('/compte')).status).toBe(200);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('a password reset ends every session of the account and revokes the services\' refresh tokens', async () => {
+    const email = 'reinitialise@example.org';
+    await createVerifiedAccount(identity, email);
+    const browser = new Browser(identity.url);
+    const start = await startAuthorization(rp, { scope: 'openid' });
+    const { callback } = await logInAndConsent(browser, start.url, { email, password: STRONG_PASSWORD });
+    const tokens = await oidc.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
+
+    const asker = new Browser(identity.url); // another browser: the person who forgot the password
+    const askPage = await page(asker, '/mot-de-passe/oubli');
+    await asker.post('/mot-de-passe/oubli', { _csrf: askPage.csrf, email });
+    const mail = await mailTo(email, 'Choisissez un nouveau mot de passe');
+    const link = /(http:\/\/\S+jeton=\S+)/.exec(mail.text)![1]!;
+    const form = await page(asker, link);
+    const reset = await asker.post('/mot-de-passe/nouveau', { _csrf: form.csrf, jeton: hiddenValue(form.html, 'jeton'), password: 'le mot de passe retrouvé' });
+    expect(reset.status).toBe(200);
+
+    await expect(oidc.refreshTokenGrant(rp, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await browser.get('/compte')).status).toBe(303);
+  });
+
   it('changes the address only once the new one is verified; the old one is told', async () => {
     const email = 'ancienne@example.org';
     const newEmail = 'Nouvelle@Example.org';
@@ -308,6 +395,9 @@ describe('identity: account area (profile, password, address, connected services
       ['/compte/adresse', { currentPassword: STRONG_PASSWORD, newEmail: 'pirate@example.org' }],
       ['/compte/adresse/confirmer', { jeton: 'x' }],
       ['/compte/services/mairie-givors/retirer', {}],
+      ['/compte/franceconnect', {}],
+      ['/compte/franceconnect/relier', {}],
+      ['/compte/franceconnect/delier', { currentPassword: STRONG_PASSWORD }],
     ];
     for (const [path, form] of posts) {
       const response = await browser.post(path, form);

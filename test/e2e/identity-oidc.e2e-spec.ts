@@ -11,6 +11,7 @@ import {
   Browser,
   createClient,
   createVerifiedAccount,
+  hiddenValue,
   logInAndConsent,
   relyingParty,
   RP_CALLBACK,
@@ -131,6 +132,21 @@ describe('identity: OpenID Connect provider (authorization code + PKCE)', () => 
     const csp = response.headers.get('content-security-policy')!;
     expect(csp).toContain(`form-action 'self' ${RP_ORIGIN}`);
     expect(csp).toContain("frame-ancestors 'none'");
+  });
+
+  it('without FranceConnect, a partner demanding a certified identity (acr_values=eidas1) cannot be served by a password', async () => {
+    const browser = new Browser(app.url);
+    const start = await startAuthorization(rp, { acr_values: 'eidas1' });
+    const { response } = await browser.follow(start.url.toString());
+    const html = await response.text();
+    expect(response.status).toBe(200);
+    expect(html).toContain('Ce service demande une identité certifiée par l’État.');
+    expect(html).toContain('La connexion avec FranceConnect est indisponible pour le moment');
+    expect(html).not.toContain('name="password"');
+    const uid = /action="\/interaction\/([^/"]+)\/abort"/.exec(html)![1]!;
+    const forced = await browser.post(`/interaction/${uid}/login`, { _csrf: hiddenValue(html, '_csrf'), email, password: STRONG_PASSWORD });
+    expect(forced.status).toBe(403);
+    expect(await forced.text()).toContain('Votre mot de passe seul ne suffit pas ici.');
   });
 
   describe('PKCE', () => {

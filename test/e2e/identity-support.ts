@@ -112,7 +112,7 @@ export async function createClient(app: TestApp, overrides: Partial<ClientComman
     name: 'Portail de la ville de Givors',
     redirectUris: [RP_CALLBACK],
     postLogoutRedirectUris: [`${RP_ORIGIN}/au-revoir`],
-    allowedScopes: ['openid', 'profile', 'email', 'address', 'phone', 'certification', 'offline_access'],
+    allowedScopes: ['openid', 'profile', 'email', 'address', 'phone', 'certification', 'birth', 'offline_access'],
     consentRequired: true,
     purpose: 'pour préremplir vos démarches',
     ...overrides,

@@ -7,7 +7,10 @@ import { REDIS } from '#platform';
 
 /** A FranceConnect login in progress, kept in Redis under a random handle held by the browser's cookie. */
 export interface FranceConnectFlow {
-  /** The OIDC interaction it belongs to; null when started from the registration page. */
+  /**
+   * The OIDC interaction it belongs to; null when started from the account area (its login page, « Relier à
+   * FranceConnect ») or the registration page: it then ends signed in at « Mon compte ».
+   */
   uid: string | null;
   clientId: string | null;
   /** The account of the browser's current session (a local login), when there is one. */
@@ -57,6 +60,16 @@ export class FranceConnectSessions {
   /** The FranceConnect ID token of a login about to finish interaction `uid` (moved to the session at resume). */
   async rememberLogin(uid: string, accountId: string, idToken: string): Promise<void> {
     await this.redis.set(this.key('login', uid), JSON.stringify({ accountId, idToken }), 'EX', FLOW_TTL_S);
+  }
+
+  /** Binds the FranceConnect ID token to a provider session opened by the account area (for the chained logout). */
+  async bindSession(sessionUid: string, idToken: string, ttlS: number): Promise<void> {
+    await this.redis.set(this.key('session', sessionUid), idToken, 'EX', ttlS);
+  }
+
+  /** Forgets the FranceConnect ID token of a session (after unlinking FranceConnect). */
+  async unbindSession(sessionUid: string): Promise<void> {
+    await this.redis.del(this.key('session', sessionUid));
   }
 
   /** oidc-provider middleware, after each route: binds FranceConnect logins to sessions, chains logouts to FranceConnect. */

@@ -11,6 +11,7 @@ import {
   ClientAdapter,
   ClientService,
   ConsentService,
+  FranceConnectAccounts,
   hmacHex,
   PostgresOidcAdapter,
   purgeExpiredArtifacts,
@@ -20,8 +21,15 @@ import {
 } from '#accounts';
 import { APP_CONFIG, Clock, LOGGER, type AppConfig } from '#core';
 import { REDIS } from '#platform';
-import { accountClaims, ACR_EIDAS1, ACR_LOCAL, CLAIMS_BY_SCOPE } from './claims.js';
+import { accountClaims, ACR_EIDAS1, ACR_LOCAL, CLAIMS_BY_SCOPE, requiresCertifiedIdentity } from './claims.js';
 import { FranceConnectSessions } from './franceconnect-sessions.js';
+import { outgoingFetch } from './outgoing-fetch.js';
+
+/** A provider session about to end: its account and the `sid` each of its clients knows it by. */
+export interface EndedSession {
+  accountId: string;
+  sids: { clientId: string; sid: string }[];
+}
 
 /** A session unused this long asks for the password again. */
 export const SESSION_IDLE_MS = 30 * 60_000;
@@ -51,6 +59,7 @@ export class IdentityProvider implements OnModuleInit, OnModuleDestroy {
     private readonly signingKeys: SigningKeys,
     private readonly adapterHost: HttpAdapterHost,
     private readonly franceConnect: FranceConnectSessions,
+    private readonly fcAccounts: FranceConnectAccounts,
   ) {}
 
   onModuleInit() {
@@ -109,6 +118,35 @@ export class IdentityProvider implements OnModuleInit, OnModuleDestroy {
     return !last || this.clock.now().getTime() - last > SESSION_IDLE_MS;
   }
 
+  /** The provider sessions of an account (except one), read before they are ended, to tell their clients after. */
+  async accountSessions(accountId: string, exceptSessionId = ''): Promise<EndedSession[]> {
+    const rows: { payload: { authorizations?: Record<string, { sid?: string }> } }[] = await this.dataSource.query(
+      `SELECT payload FROM "identity"."oidc_artifact" WHERE model = 'Session' AND payload->>'accountId' = $1 AND id <> $2`,
+      [accountId, exceptSessionId],
+    );
+    return rows.map(({ payload }) => ({
+      accountId,
+      sids: Object.entries(payload.authorizations ?? {}).flatMap(([clientId, entry]) => (entry?.sid ? [{ clientId, sid: entry.sid }] : [])),
+    }));
+  }
+
+  /**
+   * Back-channel logout of sessions ended outside a logout (change or reset of password, FranceConnect unlinked,
+   * account deleted): each client of each session that registered a back-channel URI gets its logout token.
+   * Failures are logged, never thrown (the change is done already).
+   */
+  async notifyEndedSessions(req: IncomingMessage, sessions: EndedSession[]): Promise<void> {
+    const provider = await this.provider(req);
+    const deliveries = sessions.flatMap(({ accountId, sids }) =>
+      sids.map(async ({ clientId, sid }) => {
+        const client = await provider.Client.find(clientId);
+        if (!client?.backchannelLogoutUri) return;
+        await client.backchannelLogout(accountId, sid).catch((error: unknown) => this.logger.warn({ err: error, clientId }, 'Déconnexion back-channel non délivrée'));
+      }),
+    );
+    await Promise.allSettled(deliveries);
+  }
+
   /** Options of the provider's long-lived (session) cookie, for a session created by the account area. */
   sessionCookieOptions(req: IncomingMessage) {
     return { httpOnly: true, sameSite: 'lax', secure: this.secure(req), signed: true };
@@ -138,14 +176,26 @@ export class IdentityProvider implements OnModuleInit, OnModuleDestroy {
       }),
     );
 
+    // Step-up: a client demanding a certified identity (`acr_values=eidas1`) gets the login prompt while the
+    // session was established by password; the login page then offers FranceConnect only.
+    login.checks.push(
+      new interactionPolicy.Check('certified_identity_required', 'le service demande une identité certifiée par FranceConnect', (ctx: KoaContextWithOIDC) => {
+        const session = ctx.oidc.session;
+        if (!session?.accountId || !requiresCertifiedIdentity(ctx.oidc.params?.acr_values)) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        return session.acr !== ACR_EIDAS1;
+      }),
+    );
+
     const provider = new Provider(`${origin}/oidc`, {
       adapter: (model: string) =>
         model === 'Client' ? new ClientAdapter((id) => clients.providerMetadata(id)) : new PostgresOidcAdapter(dataSource, model),
       clients: [],
+      // Development allow-list of hosts exempt from oidc-provider's SSRF guard (empty in production).
+      fetch: outgoingFetch(this.config.identity.devBackchannelHosts),
       findAccount: async (_ctx: KoaContextWithOIDC, sub: string) => {
         const account = await accounts.findById(sub);
         if (!account) return undefined;
-        return { accountId: account.id, claims: async () => accountClaims(account) };
+        return { accountId: account.id, claims: async () => accountClaims(account, await this.fcAccounts.findLinkOfAccount(account.id)) };
       },
       claims: CLAIMS_BY_SCOPE,
       scopes: [...SUPPORTED_SCOPES],
@@ -219,17 +269,25 @@ export class IdentityProvider implements OnModuleInit, OnModuleDestroy {
         const client = ctx.oidc.client!;
         const session = ctx.oidc.session!;
         const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
-        if (grantId) {
-          const grant = await provider.Grant.find(grantId);
-          if (grant) return grant;
-        }
-        if (!session.accountId) return undefined;
+        const existing = grantId ? await provider.Grant.find(grantId) : undefined;
+        if (existing && ctx.oidc.result?.consent?.grantId) return existing;
+        if (!session.accountId) return existing;
         const registered = await clients.get(client.clientId);
-        if (!registered) return undefined;
+        if (!registered) return existing;
         const consented = registered.consentRequired
           ? new Set([...SCOPES_WITHOUT_CONSENT, ...(await consents.consentedScopes(session.accountId, client.clientId))])
           : null;
         const scopes = [...ctx.oidc.requestParamOIDCScopes].filter((scope) => !consented || consented.has(scope));
+        if (existing) {
+          // The session's grant, widened to scopes agreed meanwhile (or needing no consent for this client).
+          const held = new Set(existing.getOIDCScope().split(' '));
+          const more = scopes.filter((scope) => !held.has(scope));
+          if (more.length) {
+            existing.addOIDCScope(more.join(' '));
+            await existing.save();
+          }
+          return existing;
+        }
         if (!scopes.length) return undefined;
         const grant = new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
         grant.addOIDCScope(scopes.join(' '));

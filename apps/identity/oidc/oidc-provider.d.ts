@@ -43,6 +43,9 @@ declare module 'oidc-provider' {
     postLogoutRedirectUris?: string[];
     grantTypeAllowed(type: string): boolean;
     clientAuthMethod: string;
+    backchannelLogoutUri?: string;
+    /** Posts a logout token (`sub` made pairwise, `sid`) to the client's back-channel logout URI. */
+    backchannelLogout(sub: string, sid: string): Promise<void>;
   }
 
   export interface ProviderSession {

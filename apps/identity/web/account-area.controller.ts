@@ -2,9 +2,12 @@ import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { In, DataSource } from 'typeorm';
 import {
+  AccountErasure,
   AccountErrors,
   AccountService,
   ConsentService,
+  FranceConnectAccounts,
+  FranceConnectClient,
   LoginThrottle,
   PASSWORD_MIN_LENGTH,
   type Account,
@@ -16,7 +19,8 @@ import {
 import { DomainError } from '#core';
 import { Collectivity } from '#territory';
 import { SCOPE_LABELS } from '../oidc/claims.js';
-import { IdentityProvider } from '../oidc/identity-provider.js';
+import { FranceConnectSessions } from '../oidc/franceconnect-sessions.js';
+import { IdentityProvider, withFormAction } from '../oidc/identity-provider.js';
 import { AccountSession, type SignedIn } from './account-session.js';
 import { Csrf } from './csrf.js';
 import { formErrors, noStore, STATUS_OF_KIND, type FormErrors } from './form-view.js';
@@ -93,7 +97,30 @@ export class AccountAreaController {
     private readonly csrf: Csrf,
     private readonly throttle: LoginThrottle,
     private readonly dataSource: DataSource,
+    private readonly franceConnect: FranceConnectClient,
+    private readonly fcAccounts: FranceConnectAccounts,
+    private readonly fcSessions: FranceConnectSessions,
+    private readonly erasure: AccountErasure,
   ) {}
+
+  /** The « S’identifier avec FranceConnect » form posting to `action`, with the page's CSP letting it reach FranceConnect. */
+  private franceConnectBlock(res: Response, action: string) {
+    if (!this.franceConnect.enabled) return undefined;
+    res.setHeader('Content-Security-Policy', withFormAction(res.getHeader('Content-Security-Policy'), this.franceConnect.formTargets()));
+    return { action };
+  }
+
+  private renderLogin(req: Request, res: Response, status: number, email: string, errors?: FormErrors) {
+    noStore(res)
+      .status(status)
+      .render('account-login', {
+        pageTitle: 'Se connecter à votre compte',
+        csrf: this.csrf.token(req, res),
+        email,
+        errors,
+        franceConnect: this.franceConnectBlock(res, '/compte/franceconnect'),
+      });
+  }
 
   /** The signed-in person, or a redirect to the account area's login (returns null then). */
   private async signedIn(req: Request, res: Response): Promise<SignedIn | null> {
@@ -137,7 +164,7 @@ export class AccountAreaController {
   @Get('connexion')
   async loginForm(@Req() req: Request, @Res() res: Response) {
     if (await this.sessions.current(req, res)) return noStore(res).redirect(303, '/compte');
-    noStore(res).render('account-login', { pageTitle: 'Se connecter à votre compte', csrf: this.csrf.token(req, res), email: '' });
+    this.renderLogin(req, res, 200, '');
   }
 
   @Post('connexion')
@@ -150,9 +177,7 @@ export class AccountAreaController {
       this.csrf.token(req, res, true); // a new CSRF value with the new session
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return noStore(res)
-        .status(STATUS_OF_KIND[error.kind] ?? 400)
-        .render('account-login', { pageTitle: 'Se connecter à votre compte', csrf: this.csrf.token(req, res), email, errors: formErrors(error, LOGIN_IDS) });
+      return this.renderLogin(req, res, STATUS_OF_KIND[error.kind] ?? 400, email, formErrors(error, LOGIN_IDS));
     }
     noStore(res).redirect(303, '/compte');
   }
@@ -239,9 +264,10 @@ export class AccountAreaController {
     this.csrf.verify(req);
     const current = await this.signedIn(req, res);
     if (!current) return;
+    const ended = await this.identity.accountSessions(current.account.id, current.session.jti);
     try {
       await this.reauthenticated(req, current.account, () =>
-        this.accounts.changePassword(current.account.id, text(req.body, 'currentPassword'), text(req.body, 'newPassword')),
+        this.accounts.changePassword(current.account.id, text(req.body, 'currentPassword'), text(req.body, 'newPassword'), this.sessions.kept(current)),
       );
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -254,10 +280,10 @@ export class AccountAreaController {
           errors: formErrors(error, PASSWORD_IDS),
         });
     }
-    await this.sessions.endOtherSessions(current);
+    await this.identity.notifyEndedSessions(req, ended);
     noStore(res).status(200).render('message', {
       pageTitle: 'Mot de passe changé',
-      message: 'Votre nouveau mot de passe est enregistré. Vos autres sessions ouvertes ont été fermées, et un courriel vous confirme ce changement.',
+      message: 'Votre nouveau mot de passe est enregistré. Vos autres sessions ont été fermées et, sur vos autres appareils, les services connectés vous demanderont de vous reconnecter. Un courriel vous confirme ce changement.',
       link: { href: '/compte', label: 'Revenir à mon compte' },
     });
   }
@@ -320,6 +346,128 @@ export class AccountAreaController {
       pageTitle: 'Adresse modifiée',
       message: 'Votre nouvelle adresse est confirmée : c’est désormais elle qui vous sert à vous connecter.',
       link: { href: '/compte', label: 'Aller à mon compte' },
+    });
+  }
+
+  // ——— FranceConnect: link and unlink ———
+
+  private async renderFranceConnect(req: Request, res: Response, current: SignedIn, status = 200, errors?: FormErrors) {
+    const link = await this.fcAccounts.findLinkOfAccount(current.account.id);
+    const dateFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
+    noStore(res)
+      .status(status)
+      .render('account-franceconnect', {
+        pageTitle: 'FranceConnect',
+        csrf: this.csrf.token(req, res),
+        linked: link
+          ? { since: dateFormat.format(link.linkedAt), sinceIso: link.linkedAt.toISOString(), birthplace: link.birthplace, birthcountry: link.birthcountry }
+          : null,
+        hasPassword: Boolean(current.account.passwordHash),
+        franceConnect: link ? undefined : this.franceConnectBlock(res, '/compte/franceconnect/relier'),
+        errors,
+      });
+  }
+
+  @Get('franceconnect')
+  async franceConnectPage(@Req() req: Request, @Res() res: Response) {
+    const current = await this.signedIn(req, res);
+    if (!current) return;
+    await this.renderFranceConnect(req, res, current);
+  }
+
+  /**
+   * Unlinks FranceConnect (current password required). Every session and grant of the account ends (they carried
+   * `acr=eidas1`); this browser gets a new session established by the password.
+   */
+  @Post('franceconnect/delier')
+  async unlinkFranceConnect(@Req() req: Request, @Res() res: Response) {
+    this.csrf.verify(req);
+    const current = await this.signedIn(req, res);
+    if (!current) return;
+    const ended = await this.identity.accountSessions(current.account.id);
+    let account: Account;
+    try {
+      account = await this.reauthenticated(req, current.account, async () => {
+        if (current.account.passwordHash) await this.accounts.checkCurrentPassword(current.account, text(req.body, 'currentPassword'));
+        return this.fcAccounts.unlink(current.account.id);
+      });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return this.renderFranceConnect(req, res, current, STATUS_OF_KIND[error.kind] ?? 400, formErrors(error, { currentPassword: 'current-password', _form: 'current-password' }));
+    }
+    await this.fcSessions.unbindSession(current.session.uid);
+    await this.identity.notifyEndedSessions(req, ended);
+    await this.sessions.logIn(req, res, account);
+    this.csrf.token(req, res, true);
+    noStore(res).status(200).render('message', {
+      pageTitle: 'FranceConnect délié',
+      message:
+        'Votre compte n’est plus relié à FranceConnect : vos informations sont de nouveau modifiables et votre lieu de naissance a été effacé. Vos autres sessions ont été fermées, et un courriel vous confirme ce changement.',
+      link: { href: '/compte', label: 'Revenir à mon compte' },
+    });
+  }
+
+  // ——— My data (RGPD): export and deletion ———
+
+  private renderData(req: Request, res: Response, current: SignedIn, status = 200, errors?: FormErrors) {
+    noStore(res)
+      .status(status)
+      .render('account-data', { pageTitle: 'Mes données', csrf: this.csrf.token(req, res), hasPassword: Boolean(current.account.passwordHash), errors });
+  }
+
+  @Get('donnees')
+  async dataPage(@Req() req: Request, @Res() res: Response) {
+    const current = await this.signedIn(req, res);
+    if (!current) return;
+    this.renderData(req, res, current);
+  }
+
+  /** Access and portability: everything the account holds, as a JSON file. */
+  @Get('donnees/export')
+  async exportData(@Req() req: Request, @Res() res: Response) {
+    const current = await this.signedIn(req, res);
+    if (!current) return;
+    const data = await this.erasure.export(current.account.id);
+    const day = new Date().toISOString().slice(0, 10);
+    noStore(res)
+      .status(200)
+      .type('application/json')
+      .setHeader('Content-Disposition', `attachment; filename="compte-territorial-${day}.json"`)
+      .send(JSON.stringify(data, null, 2));
+  }
+
+  /**
+   * Erasure at the person's request: the current password (when the account has one, throttled like a login) and
+   * an explicit confirmation. The account, its personal data, sessions and tokens go; partners learn it through
+   * the deleted-accounts service.
+   */
+  @Post('supprimer')
+  async deleteAccount(@Req() req: Request, @Res() res: Response) {
+    this.csrf.verify(req);
+    const current = await this.signedIn(req, res);
+    if (!current) return;
+    const ended = await this.identity.accountSessions(current.account.id);
+    try {
+      await this.reauthenticated(req, current.account, async () => {
+        if (current.account.passwordHash) await this.accounts.checkCurrentPassword(current.account, text(req.body, 'currentPassword'));
+        if (text(req.body, 'confirm') !== 'oui') {
+          throw DomainError.invalid(AccountErrors.INVALID_INPUT, 'Le formulaire contient des erreurs.', [
+            { path: 'confirm', code: 'REQUIRED', message: 'Cochez la case pour confirmer la suppression définitive de votre compte.' },
+          ]);
+        }
+        await this.erasure.delete(current.account.id, 'request');
+      });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return this.renderData(req, res, current, STATUS_OF_KIND[error.kind] ?? 400, formErrors(error, { currentPassword: 'current-password', confirm: 'confirm', _form: 'current-password' }));
+    }
+    await this.fcSessions.unbindSession(current.session.uid);
+    await this.identity.notifyEndedSessions(req, ended);
+    const provider = await this.identity.provider(req);
+    provider.createContext(req, res).cookies.set(provider.cookieName('session'), null, this.identity.sessionCookieOptions(req));
+    noStore(res).status(200).render('message', {
+      pageTitle: 'Compte supprimé',
+      message: 'Votre compte territorial et vos données personnelles ont été supprimés. Un courriel vous le confirme. Vous pouvez créer un nouveau compte à tout moment.',
     });
   }
 

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { ProviderSession } from 'oidc-provider';
-import { Account, AccountService, destroyAccountSessions } from '#accounts';
-import { DataSource } from 'typeorm';
+import { Account, AccountService, sessionGrantIds, type KeptAccess } from '#accounts';
 import { ACR_LOCAL } from '../oidc/claims.js';
 import { IdentityProvider, SESSION_ABSOLUTE_S } from '../oidc/identity-provider.js';
 
@@ -23,7 +22,6 @@ export class AccountSession {
   constructor(
     private readonly identity: IdentityProvider,
     private readonly accounts: AccountService,
-    private readonly dataSource: DataSource,
   ) {}
 
   /** The signed-in person and their provider session, or null. */
@@ -38,22 +36,26 @@ export class AccountSession {
     return { account, session };
   }
 
-  /** Opens a provider session for this account (the previous one of the browser, if any, is destroyed). */
-  async logIn(req: Request, res: Response, account: Account): Promise<void> {
+  /**
+   * Opens a provider session for this account (the previous one of the browser, if any, is destroyed): by its
+   * password (`acr` local) unless told otherwise (FranceConnect: `eidas1`, `amr` fc). Returns the new session.
+   */
+  async logIn(req: Request, res: Response, account: Account, how: { acr: string; amr: string[] } = { acr: ACR_LOCAL, amr: ['pwd'] }): Promise<ProviderSession> {
     const provider = await this.identity.provider(req);
     const previous = await provider.Session.get({ req, res });
     if (!previous.new) await previous.destroy();
     const session = new provider.Session();
-    session.loginAccount({ accountId: account.id, acr: ACR_LOCAL, amr: ['pwd'] });
+    session.loginAccount({ accountId: account.id, acr: how.acr, amr: how.amr });
     await session.save(SESSION_ABSOLUTE_S);
     provider
       .createContext(req, res)
       .cookies.set(provider.cookieName('session'), session.jti, { ...this.identity.sessionCookieOptions(req), expires: new Date(Date.now() + SESSION_ABSOLUTE_S * 1000) });
     await this.identity.touchActivity(session.uid);
+    return session;
   }
 
-  /** Ends every other provider session of the account (after a change of password). */
-  endOtherSessions(signedIn: SignedIn): Promise<number> {
-    return destroyAccountSessions(this.dataSource, signedIn.account.id, signedIn.session.jti);
+  /** What a change of password keeps: this session and the grants it holds. */
+  kept(signedIn: SignedIn): KeptAccess {
+    return { sessionId: signedIn.session.jti, grantIds: sessionGrantIds(signedIn.session.authorizations) };
   }
 }

@@ -147,6 +147,9 @@ export class AccountController {
   async reset(@Req() req: Request, @Res() res: Response) {
     this.csrf.verify(req);
     const token = String(req.body?.jeton ?? '');
+    // The sessions the reset ends, read first: their clients are told once it is done (back-channel logout).
+    const accountId = await this.accounts.resetTokenAccountId(token);
+    const ended = accountId ? await this.identity.accountSessions(accountId) : [];
     try {
       await this.accounts.resetPassword(token, String(req.body?.password ?? ''));
     } catch (error) {
@@ -166,6 +169,7 @@ export class AccountController {
         .status(STATUS_OF_KIND[error.kind] ?? 400)
         .render('message', { pageTitle: 'Lien invalide', message: error.message, link: { href: '/mot-de-passe/oubli', label: 'Demander un nouveau lien' } });
     }
+    await this.identity.notifyEndedSessions(req, ended);
     noStore(res).status(200).render('message', {
       pageTitle: 'Mot de passe changé',
       message: 'Votre nouveau mot de passe est enregistré. Vous pouvez vous connecter avec lui.',

@@ -16,7 +16,8 @@ import {
 import { DomainError, LOGGER } from '#core';
 import { ACR_EIDAS1 } from '../oidc/claims.js';
 import { FLOW_TTL_S, FranceConnectSessions, type FranceConnectFlow } from '../oidc/franceconnect-sessions.js';
-import { IdentityProvider, withFormAction } from '../oidc/identity-provider.js';
+import { IdentityProvider, SESSION_ABSOLUTE_S, withFormAction } from '../oidc/identity-provider.js';
+import { AccountSession } from './account-session.js';
 import { Csrf, readCookie } from './csrf.js';
 import { formErrors, noStore, STATUS_OF_KIND } from './form-view.js';
 
@@ -41,6 +42,7 @@ export class FranceConnectController {
     private readonly clients: ClientService,
     private readonly throttle: LoginThrottle,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly accountSessions: AccountSession,
   ) {}
 
   private cookieName(req: Request) {
@@ -58,7 +60,11 @@ export class FranceConnectController {
   private refuse(res: Response, error: unknown, flow?: FranceConnectFlow | null) {
     if (!(error instanceof DomainError)) throw error;
     this.logger.info({ code: error.code, err: error.cause }, 'Connexion FranceConnect refusée');
-    const back = flow?.uid ? { href: `/interaction/${flow.uid}`, label: 'Revenir à la page de connexion' } : undefined;
+    const back = flow?.uid
+      ? { href: `/interaction/${flow.uid}`, label: 'Revenir à la page de connexion' }
+      : flow
+        ? { href: flow.sessionAccountId ? '/compte' : '/compte/connexion', label: flow.sessionAccountId ? 'Revenir à mon compte' : 'Revenir à la page de connexion' }
+        : undefined;
     this.message(res, STATUS_OF_KIND[error.kind] ?? 400, 'Connexion avec FranceConnect impossible', error.message, back);
   }
 
@@ -72,11 +78,27 @@ export class FranceConnectController {
     return this.start(req, res, { uid, clientId: details.params.client_id, sessionAccountId: details.session?.accountId ?? null });
   }
 
-  /** Starts the authorization at FranceConnect from the registration page (no interaction). */
+  /** Starts the authorization at FranceConnect from the registration page (no interaction): ends at « Mon compte ». */
   @Post('franceconnect/connexion')
   async startFromRegistration(@Req() req: Request, @Res() res: Response) {
     this.csrf.verify(req);
     return this.start(req, res, { uid: null, clientId: null, sessionAccountId: null });
+  }
+
+  /** Starts the authorization at FranceConnect from the account area's login page: ends signed in at « Mon compte ». */
+  @Post('compte/franceconnect')
+  async startFromAccountLogin(@Req() req: Request, @Res() res: Response) {
+    this.csrf.verify(req);
+    return this.start(req, res, { uid: null, clientId: null, sessionAccountId: null });
+  }
+
+  /** « Relier à FranceConnect » from « Mon compte »: the signed-in account is linked (its password is asked again). */
+  @Post('compte/franceconnect/relier')
+  async startLinkFromAccount(@Req() req: Request, @Res() res: Response) {
+    this.csrf.verify(req);
+    const current = await this.accountSessions.current(req, res);
+    if (!current) return noStore(res).redirect(303, '/compte/connexion');
+    return this.start(req, res, { uid: null, clientId: null, sessionAccountId: current.account.id });
   }
 
   private async start(req: Request, res: Response, context: Pick<FranceConnectFlow, 'uid' | 'clientId' | 'sessionAccountId'>) {
@@ -104,7 +126,7 @@ export class FranceConnectController {
     if (fcError) {
       await this.sessions.dropFlow(handle);
       if (flow.uid) return noStore(res).redirect(303, `/interaction/${flow.uid}`);
-      return this.message(res, 400, 'Connexion avec FranceConnect annulée', 'La connexion avec FranceConnect n’a pas abouti. Vous pouvez recommencer.');
+      return noStore(res).redirect(303, flow.sessionAccountId ? '/compte' : '/compte/connexion');
     }
     const origin = this.identity.origin(req);
     try {
@@ -120,7 +142,7 @@ export class FranceConnectController {
         const account = await this.fcAccounts.logIn(result.pivot);
         next.accountId = account!.id;
         await this.sessions.saveFlow(handle, next);
-        return this.finish(res, next);
+        return await this.finish(req, res, handle, next);
       }
       await this.sessions.saveFlow(handle, next);
       return noStore(res).redirect(303, '/franceconnect/premiere-connexion');
@@ -146,7 +168,12 @@ export class FranceConnectController {
     if (flow.sessionAccountId) return this.renderFirstLogin(req, res, flow, 409);
     try {
       const account = await this.fcAccounts.createAccount(flow.result.pivot);
-      return await this.linked(res, handle, flow, account);
+      const origin = this.identity.origin(req);
+      await this.accounts.sendEmailVerification(account.id, {
+        verifyEmail: (token) => `${origin}/inscription/confirmer?jeton=${encodeURIComponent(token)}`,
+        resetPassword: (token) => (token ? `${origin}/mot-de-passe/nouveau?jeton=${encodeURIComponent(token)}` : `${origin}/mot-de-passe/oubli`),
+      });
+      return await this.linked(req, res, handle, flow, account);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       return this.renderFirstLogin(req, res, flow, STATUS_OF_KIND[error.kind] ?? 400, { error, form: 'creer' });
@@ -164,29 +191,39 @@ export class FranceConnectController {
     const password = String(req.body?.password ?? '');
     try {
       const account = await this.throttle.attemptLogin(email, req.ip ?? 'inconnue', () => this.accounts.authenticate(email, password));
+      // With a session open, only that account may be linked (its password re-authenticates the person).
+      if (flow.sessionAccountId && account.id !== flow.sessionAccountId) {
+        throw DomainError.conflict(FranceConnectErrors.ACCOUNT_ALREADY_LINKED, 'Connectez-vous avec le compte déjà ouvert dans ce navigateur pour le relier à FranceConnect.');
+      }
       const certified = await this.fcAccounts.link(account.id, flow.result.pivot);
-      return await this.linked(res, handle, flow, certified);
+      return await this.linked(req, res, handle, flow, certified);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       return this.renderFirstLogin(req, res, flow, STATUS_OF_KIND[error.kind] ?? 400, { error, form: 'relier', email });
     }
   }
 
-  private async linked(res: Response, handle: string, flow: FranceConnectFlow, account: Account) {
+  private async linked(req: Request, res: Response, handle: string, flow: FranceConnectFlow, account: Account) {
     const next = { ...flow, accountId: account.id };
     await this.sessions.saveFlow(handle, next);
-    return this.finish(res, next);
+    return this.finish(req, res, handle, next);
   }
 
-  /** Back to the interaction (the login is finished there, where its cookie is), or a page when there is none. */
-  private finish(res: Response, flow: FranceConnectFlow) {
+  /**
+   * Back to the interaction (the login is finished there, where its cookie is); else (started from the account
+   * area or the registration page) a provider session established through FranceConnect (`acr` eidas1, its ID
+   * token kept for the chained logout) and « Mon compte ».
+   */
+  private async finish(req: Request, res: Response, handle: string, flow: FranceConnectFlow) {
     if (flow.uid) return noStore(res).redirect(303, `/interaction/${flow.uid}/franceconnect/terminer`);
-    return this.message(
-      res,
-      200,
-      'Votre compte territorial est prêt',
-      'Votre identité est certifiée par FranceConnect. Pour vous connecter aux services du territoire, choisissez « S’identifier avec FranceConnect ».',
-    );
+    const account = flow.accountId ? await this.accounts.findById(flow.accountId) : null;
+    if (!account || !flow.result) return this.message(res, 400, 'Connexion avec FranceConnect impossible', EXPIRED_MESSAGE);
+    await this.sessions.dropFlow(handle);
+    res.clearCookie(this.cookieName(req), { path: '/' });
+    const session = await this.accountSessions.logIn(req, res, account, { acr: ACR_EIDAS1, amr: ['fc'] });
+    await this.sessions.bindSession(session.uid, flow.result.idToken, SESSION_ABSOLUTE_S);
+    this.csrf.token(req, res, true);
+    return noStore(res).redirect(303, '/compte');
   }
 
   /** Finishes the OIDC interaction with the account, `acr` eidas1 and `amr` fc. */

@@ -2,10 +2,19 @@ import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Interaction } from 'oidc-provider';
 import type { Logger } from 'pino';
-import { AccountService, ClientService, ConsentService, FranceConnectClient, LoginThrottle, SCOPES_WITHOUT_CONSENT } from '#accounts';
+import {
+  AccountService,
+  CERTIFICATION_REQUIRED_MESSAGE,
+  ClientService,
+  ConsentService,
+  FranceConnectClient,
+  FranceConnectErrors,
+  LoginThrottle,
+  SCOPES_WITHOUT_CONSENT,
+} from '#accounts';
 import { DomainError, LOGGER } from '#core';
 import { TerritoryService } from '#territory';
-import { ACR_LOCAL, SCOPE_LABELS } from '../oidc/claims.js';
+import { ACR_LOCAL, requiresCertifiedIdentity, SCOPE_LABELS } from '../oidc/claims.js';
 import { IdentityProvider, withFormAction } from '../oidc/identity-provider.js';
 import { Csrf } from './csrf.js';
 import { formErrors, noStore, STATUS_OF_KIND } from './form-view.js';
@@ -49,6 +58,10 @@ export class InteractionController {
     const email = String(req.body?.email ?? '');
     const password = String(req.body?.password ?? '');
     try {
+      // A client demanding a certified identity is not served by a password login (step-up through FranceConnect).
+      if (requiresCertifiedIdentity(details.params.acr_values)) {
+        throw new DomainError(FranceConnectErrors.CERTIFICATION_REQUIRED, CERTIFICATION_REQUIRED_MESSAGE, 'forbidden');
+      }
       const account = await this.throttle.attemptLogin(email, req.ip ?? 'inconnue', () => this.accounts.authenticate(email, password));
       this.csrf.token(req, res, true); // a new CSRF value with the new session
       await (
@@ -128,10 +141,13 @@ export class InteractionController {
 
   private async renderLogin(req: Request, res: Response, details: Interaction, status: number, state: { email?: string; error?: DomainError } = {}) {
     const client = await this.clientCsp(res, details.params.client_id, this.franceConnect.formTargets());
+    const certifiedRequired = requiresCertifiedIdentity(details.params.acr_values);
     noStore(res)
       .status(status)
       .render('login', {
         franceConnect: this.franceConnect.enabled ? { action: `/interaction/${details.uid}/franceconnect` } : undefined,
+        certifiedRequired,
+        franceConnectUnavailable: certifiedRequired && !this.franceConnect.enabled,
         pageTitle: 'Se connecter',
         uid: details.uid,
         csrf: this.csrf.token(req, res),

@@ -5,6 +5,7 @@ import { OutboxService } from '#queue';
 import { randomToken, sha256Hex } from '../crypto/tokens.js';
 import { Account, type PostalAddress } from '../entities/account.entity.js';
 import { AccountToken, type AccountTokenPurpose } from '../entities/account-token.entity.js';
+import { revokeAccountAccess, type KeptAccess } from '../oidc/postgres-adapter.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { checkPassword } from '../passwords/password-policy.js';
 import { AccountErrors, INVALID_CREDENTIALS_MESSAGE, TOKEN_INVALID_MESSAGE } from './accounts.errors.js';
@@ -168,6 +169,21 @@ export class AccountService {
     });
   }
 
+  /**
+   * Sends the link confirming the account's address, when it is not confirmed yet (an account created through
+   * FranceConnect: the address FranceConnect gave is not taken as verified).
+   */
+  async sendEmailVerification(accountId: string, links: AccountLinks): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const account = await manager.getRepository(Account).findOneBy({ id: accountId });
+      if (!account || account.emailVerifiedAt) return;
+      const { token, row } = await this.issueToken(manager, account.id, 'verify_email', VERIFY_EMAIL_TTL_MS);
+      await this.outbox.add(manager, 'mail.send', verificationMail(account.email, links.verifyEmail(token), VERIFY_EMAIL_TTL_MS / 3600_000), {
+        key: `identity-verify-${row.id}`,
+      });
+    });
+  }
+
   /** Checks a login. Unknown email and wrong password fail alike, after the same argon2 work. */
   async authenticate(emailInput: string, password: string): Promise<Account> {
     const email = normalizeEmail(emailInput ?? '');
@@ -262,6 +278,12 @@ export class AccountService {
     return Boolean(row && !row.usedAt && row.expiresAt > this.clock.now());
   }
 
+  /** The account a usable reset token belongs to, or null. */
+  async resetTokenAccountId(token: string): Promise<string | null> {
+    const row = await this.dataSource.getRepository(AccountToken).findOneBy({ tokenHash: sha256Hex(token ?? ''), purpose: 'reset_password' });
+    return row && !row.usedAt && row.expiresAt > this.clock.now() ? row.accountId : null;
+  }
+
   /** Sets a new password with a reset token (single use), which also proves the address. */
   async resetPassword(token: string, password: string): Promise<Account> {
     const hash = await (async () => {
@@ -284,13 +306,15 @@ export class AccountService {
         .set({ usedAt: now })
         .where('account_id = :id AND purpose = :purpose AND used_at IS NULL', { id: account.id, purpose: 'reset_password' })
         .execute();
+      // Whoever held the old password loses every session and every service's tokens.
+      await revokeAccountAccess(manager, account.id);
       await this.outbox.add(manager, 'mail.send', passwordChangedMail(account.email), { key: `identity-password-changed-${row.id}` });
       return account;
     });
   }
 
   /** Re-authentication of a signed-in person: the current password, refused as a field error. */
-  private async checkCurrentPassword(account: Account, password: string, field = 'currentPassword'): Promise<void> {
+  async checkCurrentPassword(account: Account, password: string, field = 'currentPassword'): Promise<void> {
     const ok = await this.hasher.verifyOrDummy(account.passwordHash, password ?? '');
     if (!ok || !password) {
       throw new DomainError(AccountErrors.INVALID_CREDENTIALS, 'Le formulaire contient des erreurs.', 'unauthenticated', [
@@ -301,9 +325,11 @@ export class AccountService {
 
   /**
    * Changes the password of a signed-in person, who gives the current one (re-authentication). Same policy as
-   * registration; pending reset links are voided; a notification mail goes to the address.
+   * registration; pending reset links are voided; a notification mail goes to the address. The account's other
+   * provider sessions end and its grants are revoked with their tokens (relying parties' refresh tokens stop
+   * working), except the session and grants in `keep` (the one the person is using).
    */
-  async changePassword(accountId: string, currentPassword: string, newPassword: string): Promise<Account> {
+  async changePassword(accountId: string, currentPassword: string, newPassword: string, keep: KeptAccess = {}): Promise<Account> {
     const account = await this.findById(accountId);
     if (!account) throw DomainError.notFound(AccountErrors.INVALID_INPUT, 'Compte introuvable.');
     if (!account.passwordHash) {
@@ -324,6 +350,7 @@ export class AccountService {
         .set({ usedAt: now })
         .where('account_id = :id AND purpose = :purpose AND used_at IS NULL', { id: account.id, purpose: 'reset_password' })
         .execute();
+      await revokeAccountAccess(manager, account.id, keep);
       await this.outbox.add(manager, 'mail.send', passwordChangedMail(account.email));
       return { ...account, passwordHash: hash };
     });

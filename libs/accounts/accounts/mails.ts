@@ -63,6 +63,15 @@ export function passwordChangedMail(to: string): MailSendPayload {
   ]);
 }
 
+export function franceConnectUnlinkedMail(to: string): MailSendPayload {
+  return mail(to, 'FranceConnect n’est plus relié à votre compte', [
+    'Bonjour,',
+    'Votre compte territorial n’est plus relié à FranceConnect : votre identité n’y est plus certifiée, et vos informations (nom, prénom, date de naissance, genre) peuvent de nouveau être modifiées. Votre lieu de naissance, connu seulement par FranceConnect, a été effacé.',
+    'Vos sessions ont été fermées et les services connectés vous demanderont de vous reconnecter.',
+    'Si ce n’est pas vous, choisissez tout de suite un nouveau mot de passe avec « Mot de passe oublié » et prévenez le support.',
+  ]);
+}
+
 export function emailChangeVerificationMail(to: string, link: string, hours: number): MailSendPayload {
   return mail(
     to,
@@ -98,4 +107,27 @@ export function emailChangeRefusedMail(to: string): MailSendPayload {
     'Quelqu’un a voulu utiliser cette adresse pour un autre compte territorial, mais elle sert déjà au vôtre : rien n’a changé.',
     'Si c’est vous, connectez-vous avec cette adresse. Sinon, ignorez ce courriel.',
   ]);
+}
+
+export function accountDeletedMail(to: string, reason: 'request' | 'inactivity'): MailSendPayload {
+  return mail(to, 'Votre compte territorial a été supprimé', [
+    'Bonjour,',
+    reason === 'request'
+      ? 'Comme vous l’avez demandé, votre compte territorial a été supprimé avec vos données personnelles.'
+      : 'Votre compte territorial n’avait pas servi depuis deux ans : il a été supprimé avec vos données personnelles, comme annoncé.',
+    'Les services qui avaient reçu vos données sont invités à effacer leur copie. Vous pouvez créer un nouveau compte à tout moment.',
+  ]);
+}
+
+export function inactivityWarningMail(to: string, deletionDate: string, loginLink: string): MailSendPayload {
+  return mail(
+    to,
+    'Votre compte territorial va être supprimé',
+    [
+      'Bonjour,',
+      `Votre compte territorial n’a pas servi depuis bientôt deux ans. Pour protéger vos données, il sera supprimé avec elles à partir du ${deletionDate}.`,
+      'Pour le garder, il vous suffit de vous y connecter d’ici là. Sinon, vous n’avez rien à faire.',
+    ],
+    { href: loginLink, label: 'Me connecter à mon compte' },
+  );
 }

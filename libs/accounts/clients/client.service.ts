@@ -7,7 +7,7 @@ import { OidcClient, type ClientAuthMethod } from '../entities/oidc-client.entit
 import { AccountErrors } from '../accounts/accounts.errors.js';
 
 /** Scopes a client may be allowed; `offline_access` asks for refresh tokens beyond the session. */
-export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'address', 'phone', 'certification'] as const;
+export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'address', 'phone', 'certification', 'birth'] as const;
 const SECRET_PURPOSE = 'oidc-client-secret';
 
 export interface ClientCommand {

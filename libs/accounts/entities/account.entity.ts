@@ -16,7 +16,7 @@ export interface PostalAddress {
  * argon2id PHC string; it is null only for an account created by federation (FranceConnect, later).
  * `certified_attributes` lists the claims certified by an identity provider: they are read-only for the person.
  *
- * Schema source of truth: migrations/1763800200000-identity.ts.
+ * Schema source of truth: migrations/1763800200000-identity.ts and 1763801400000-account-erasure.ts.
  */
 @Entity({ name: 'account', schema: 'identity' })
 @Unique('account_email_key', ['email'])
@@ -79,4 +79,8 @@ export class Account {
 
   @Column({ name: 'last_login_at', type: 'timestamptz', nullable: true })
   lastLoginAt: Date | null;
+
+  /** When the mail announcing the deletion of this unused account was sent (migration 1763801400000). */
+  @Column({ name: 'inactivity_warned_at', type: 'timestamptz', nullable: true })
+  inactivityWarnedAt: Date | null;
 }

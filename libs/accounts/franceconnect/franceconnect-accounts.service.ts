@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock, DomainError } from '#core';
+import { OutboxService } from '#queue';
 import { normalizeEmail } from '../accounts/account.service.js';
+import { franceConnectUnlinkedMail } from '../accounts/mails.js';
+import { revokeAccountAccess } from '../oidc/postgres-adapter.js';
 import { Account } from '../entities/account.entity.js';
 import { FranceConnectErrors, SUB_ALREADY_LINKED_MESSAGE } from './franceconnect.errors.js';
 import { FranceConnectLink } from './franceconnect-link.entity.js';
@@ -23,6 +26,7 @@ export class FranceConnectAccounts {
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly outbox: OutboxService,
   ) {}
 
   findLink(fcSub: string): Promise<FranceConnectLink | null> {
@@ -102,6 +106,37 @@ export class FranceConnectAccounts {
       if (other && other.accountId !== accountId) throw DomainError.conflict(FranceConnectErrors.SUB_ALREADY_LINKED, SUB_ALREADY_LINKED_MESSAGE);
       if (!existing) await this.insertLink(manager, accountId, pivot);
       return this.certify(manager, accountId, pivot);
+    });
+  }
+
+  /**
+   * Unlinks FranceConnect from an account (the caller re-authenticated the person with the account's password).
+   * The link row goes with the birth place and country (held only as certified data); the other pivot attributes
+   * stay on the account as the person's own, editable, declarations; the level goes back to `none`. Every session
+   * and grant of the account is revoked (they carried `acr=eidas1`); a notification mail goes out. An account
+   * without a password cannot be unlinked (FranceConnect is its only way in).
+   */
+  async unlink(accountId: string): Promise<Account> {
+    return this.dataSource.transaction(async (manager) => {
+      const accounts = manager.getRepository(Account);
+      const account = await accounts.findOne({ where: { id: accountId }, lock: { mode: 'pessimistic_write' } });
+      const link = await manager.getRepository(FranceConnectLink).findOneBy({ accountId });
+      if (!account || !link) throw DomainError.notFound(FranceConnectErrors.NOT_LINKED, 'Votre compte n’est pas relié à FranceConnect.');
+      if (!account.passwordHash) {
+        throw new DomainError(
+          FranceConnectErrors.PASSWORD_NEEDED,
+          'Votre compte n’a pas de mot de passe : choisissez-en un d’abord (« Mot de passe oublié »), sans quoi vous ne pourriez plus vous connecter.',
+          'conflict',
+        );
+      }
+      await manager.getRepository(FranceConnectLink).delete({ accountId });
+      account.certificationLevel = 'none';
+      account.certificationSource = null;
+      account.certifiedAttributes = [];
+      const saved = await accounts.save(account);
+      await revokeAccountAccess(manager, accountId);
+      await this.outbox.add(manager, 'mail.send', franceConnectUnlinkedMail(account.email));
+      return saved;
     });
   }
 

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { ProviderClientMetadata } from '../clients/client.service.js';
 
 /** What oidc-provider stores: a JSON payload with a few indexed fields. */
@@ -117,14 +117,38 @@ export async function purgeExpiredArtifacts(dataSource: DataSource, batch = 1000
   return typeof result[1] === 'number' ? result[1] : 0;
 }
 
+/** What a revocation of an account's access keeps: the session the person is using, and the grants it holds. */
+export interface KeptAccess {
+  sessionId?: string;
+  grantIds?: string[];
+}
+
 /**
- * Ends the provider sessions of an account (after a change of password), except the one given: their rows go,
- * so their cookies lead nowhere and the next authorization asks for the password. Returns how many went.
+ * Ends the provider sessions of an account and revokes its grants with everything issued under them (codes,
+ * access and refresh tokens), except the session and grants given (after a change of password: the person's
+ * current session goes on). Sessions' rows go, so their cookies lead nowhere and the next authorization asks for
+ * the password; a relying party's refresh token stops working at once. Consents stay: the next authorization
+ * builds a new grant from them. Runs in the caller's transaction when given its manager. Returns how many rows went.
  */
-export async function destroyAccountSessions(dataSource: DataSource, accountId: string, exceptSessionId?: string): Promise<number> {
-  const result: unknown[] = await dataSource.query(
-    `DELETE FROM ${TABLE} WHERE model = 'Session' AND payload->>'accountId' = $1 AND id <> $2`,
-    [accountId, exceptSessionId ?? ''],
+export async function revokeAccountAccess(executor: DataSource | EntityManager, accountId: string, keep: KeptAccess = {}): Promise<number> {
+  const result: unknown[] = await executor.query(
+    `WITH grants AS (
+       SELECT id FROM ${TABLE} WHERE model = 'Grant' AND payload->>'accountId' = $1 AND NOT (id = ANY($3::text[]))
+     )
+     DELETE FROM ${TABLE}
+      WHERE (model = 'Session' AND payload->>'accountId' = $1 AND id <> $2)
+         OR (model = 'Grant' AND id IN (SELECT id FROM grants))
+         OR grant_id IN (SELECT id FROM grants)
+         OR (model IN ('AccessToken', 'RefreshToken', 'AuthorizationCode') AND payload->>'accountId' = $1 AND NOT (grant_id = ANY($3::text[])))`,
+    [accountId, keep.sessionId ?? '', keep.grantIds ?? []],
   );
   return typeof result[1] === 'number' ? result[1] : 0;
+}
+
+/** The grant ids a provider session holds (`authorizations[clientId].grantId`), to keep them. */
+export function sessionGrantIds(authorizations: Record<string, unknown> | undefined): string[] {
+  return Object.values(authorizations ?? {}).flatMap((entry) => {
+    const grantId = (entry as { grantId?: unknown } | null)?.grantId;
+    return typeof grantId === 'string' ? [grantId] : [];
+  });
 }
