@@ -2,7 +2,8 @@ import { createParamDecorator, Inject, Injectable, type CanActivate, type Execut
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, Clock, DomainError, type AppConfig } from '#core';
+import type { Logger } from 'pino';
+import { APP_CONFIG, Clock, DomainError, LOGGER, type AppConfig } from '#core';
 import type { EngineCaller } from '#demands';
 import { REDIS } from '#platform';
 import { ApiKeyRepository, type VerifiedApiKey } from '#teleservices';
@@ -14,15 +15,21 @@ type WithCaller = Request & { apiCaller?: ApiCaller };
 export const API_RATE_LIMITED = 'API_RATE_LIMITED';
 const DEFAULT_PER_MINUTE = 1_200;
 
-/** Requests per API key and minute (ENGINE_API_RATE_LIMIT_PER_MINUTE, default 1,200), counted in Redis so every engine process shares it. */
+/**
+ * Requests per API key and minute (ENGINE_API_RATE_LIMIT_PER_MINUTE, default 1,200), counted in Redis so every
+ * engine process shares it. When Redis is unreachable the limit is not applied (logged, at most every 10 s): the
+ * callers are authenticated partners, and a submission must still be accepted — its jobs wait in the outbox.
+ */
 @Injectable()
 export class ApiRateLimiter {
   perMinute: number;
+  private lastOutageLog = 0;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.perMinute = readLimit(process.env.ENGINE_API_RATE_LIMIT_PER_MINUTE);
   }
@@ -32,7 +39,18 @@ export class ApiRateLimiter {
     const nowMs = this.clock.now().getTime();
     const minute = Math.floor(nowMs / 60_000);
     const key = `${this.config.redis.prefix}:engine:rate:${apiKeyId}:${minute}`;
-    const [[, count]] = (await this.redis.multi().incr(key).pexpire(key, 120_000).exec()) as [[Error | null, number], unknown];
+    let count: number;
+    try {
+      const [[error, counted]] = (await this.redis.multi().incr(key).pexpire(key, 120_000).exec()) as [[Error | null, number], unknown];
+      if (error) throw error;
+      count = counted;
+    } catch (error) {
+      if (Date.now() - this.lastOutageLog > 10_000) {
+        this.lastOutageLog = Date.now();
+        this.logger.warn({ err: error }, "Limite de débit de l'API non appliquée : Redis indisponible");
+      }
+      return;
+    }
     const remaining = Math.max(0, this.perMinute - count);
     res.setHeader('RateLimit-Limit', String(this.perMinute));
     res.setHeader('RateLimit-Remaining', String(remaining));
@@ -77,7 +95,7 @@ export class ApiKeyGuard implements CanActivate {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     res.setHeader('Cache-Control', 'no-store');
-    const verified = await this.verify(match?.[1] ?? '');
+    const verified = await this.verify(match?.[1] ?? apiKeyParameter(req));
     await this.limiter.hit(verified.apiKeyId, res);
     req.apiCaller = { kind: 'api', apiKeyId: verified.apiKeyId, collectivityId: verified.collectivityId, scopes: verified.scopes };
     return true;
@@ -95,6 +113,15 @@ export class ApiKeyGuard implements CanActivate {
     }
     return key;
   }
+}
+
+/** Open311 GeoReport clients send the key as an `api_key` parameter (query string or form body) instead. */
+function apiKeyParameter(req: WithCaller): string {
+  if (!req.path.startsWith('/open311/')) return '';
+  const fromQuery = (req.query as Record<string, unknown> | undefined)?.api_key;
+  const fromBody = (req.body as Record<string, unknown> | undefined)?.api_key;
+  const value = typeof fromBody === 'string' ? fromBody : fromQuery;
+  return typeof value === 'string' ? value : '';
 }
 
 /** The partner the ApiKeyGuard authenticated. */

@@ -17,6 +17,7 @@ import {
 import { ApiKeyGuard, Caller } from './api-caller.js';
 import { engineErrorsForApi } from './engine-api.errors.js';
 import { demandDetailJson, demandJson, messageJson } from './presenters.js';
+import { readMultipartSubmission } from './multipart-body.js';
 import { decodeFiles, jsonObject } from './request-body.js';
 import { pageSize } from './teleservices.controller.js';
 
@@ -35,9 +36,14 @@ export class DemandsController {
     private readonly queries: DemandQueries,
   ) {}
 
-  /** Body: `{ data, files?: { <fileFieldId>: [{ name, contentBase64 }] }, contactEmail? }`. */
+  /**
+   * JSON body: `{ data, files?: { <fileField>: [{ name, contentBase64 }] }, contactEmail? }`; or `multipart/form-data`:
+   * a `data` part (the JSON object), an optional `contactEmail` part, one file part per file named after its field.
+   * A file field of a repeatable block's item is named `<blockId>[<index>].<subFieldId>`.
+   */
   @Post('teleservices/:slug/demands')
   async submit(@Caller() caller: ApiCaller, @Param('slug') slug: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    if (req.is('multipart/form-data')) return this.submitMultipart(caller, slug, req, res);
     const body = jsonObject(req);
     const errors: FieldError[] = [];
     for (const key of Object.keys(body)) if (!SUBMIT_KEYS.has(key)) errors.push({ path: key, code: 'UNKNOWN_FIELD', message: 'Propriété inconnue.' });
@@ -56,6 +62,35 @@ export class DemandsController {
     const result = await this.submitDemand.execute(command);
     res.status(201).setHeader('Location', `/api/v1/demands/${result.demand.id}`);
     return { demand: demandJson(result.demand, result.citizenStatus), accessSecret: result.accessSecret };
+  }
+
+  /** The multipart variant: files are spooled to a temporary folder as they arrive, then streamed to storage. */
+  private async submitMultipart(caller: ApiCaller, slug: string, req: Request, res: Response) {
+    const form = await readMultipartSubmission(req);
+    const files: UploadedFile[] = [];
+    try {
+      const errors = [...form.errors];
+      for (const key of form.fields.keys()) if (key !== 'data' && key !== 'contactEmail') errors.push({ path: key, code: 'UNKNOWN_FIELD', message: 'Partie inconnue.' });
+      let data: unknown;
+      const raw = form.fields.get('data');
+      if (raw === undefined) errors.push({ path: 'data', code: 'REQUIRED', message: 'Partie « data » attendue : les réponses au formulaire, en JSON.' });
+      else {
+        try {
+          data = JSON.parse(raw) as unknown;
+        } catch {
+          errors.push({ path: 'data', code: 'INVALID_FORMAT', message: 'La partie « data » doit être un objet JSON.' });
+        }
+      }
+      if (errors.length) throw engineErrorsForApi.requestInvalid(errors);
+      for (const file of form.files) files.push({ fieldId: file.field, name: file.name, content: file.open() });
+      const command = SubmitDemandCommand.create(caller, { teleservice: { slug }, data, files, contactEmail: form.fields.get('contactEmail') });
+      const result = await this.submitDemand.execute(command);
+      res.status(201).setHeader('Location', `/api/v1/demands/${result.demand.id}`);
+      return { demand: demandJson(result.demand, result.citizenStatus), accessSecret: result.accessSecret };
+    } finally {
+      for (const file of files) if (!Buffer.isBuffer(file.content)) file.content.destroy();
+      await form.cleanup();
+    }
   }
 
   /** `?status=a,b&teleservice=<slug>&submittedFrom=&submittedBefore=&cursor=&limit=`, newest first. */

@@ -65,7 +65,27 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: 'submitDemand',
           summary: 'Déposer une demande (validée contre la dernière version publiée)',
           parameters: [pathParam('slug', 'Identifiant du téléservice')],
-          requestBody: { required: true, content: json(ref('SubmitDemand')) },
+          description:
+            'JSON (fichiers encodés en base64, 20 Mo par requête) ou `multipart/form-data` (fichiers transmis en flux, 100 Mo par fichier, 50 fichiers). ' +
+            'Un champ fichier d’un bloc répétable se nomme `<bloc>[<index>].<champ>` (ex. `enfants[1].certificat`) ; l’élément doit exister dans `data`.',
+          requestBody: {
+            required: true,
+            content: {
+              ...json(ref('SubmitDemand')),
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['data'],
+                  properties: {
+                    data: { type: 'string', contentMediaType: 'application/json', description: 'L’objet des réponses au formulaire, en JSON (sans les champs fichier).' },
+                    contactEmail: { type: 'string', format: 'email' },
+                  },
+                  additionalProperties: { type: 'string', format: 'binary', description: 'Une partie fichier par fichier, nommée d’après son champ (`justificatif`, `enfants[0].certificat`) ; `filename` obligatoire.' },
+                },
+                encoding: { data: { contentType: 'application/json' } },
+              },
+            },
+          },
           responses: {
             '201': { description: 'Demande enregistrée', headers: { Location: { schema: { type: 'string' } } }, content: json({ type: 'object', properties: { demand: ref('Demand'), accessSecret: { type: ['string', 'null'] } } }) },
             ...errors(400, 401, 403, 404, 409, 410, 413, 415, 422, 429),
@@ -201,7 +221,11 @@ export function openApiDocument(): Record<string, unknown> {
           additionalProperties: false,
           properties: {
             data: { type: 'object', description: 'Réponses au formulaire, par identifiant de champ (les champs fichier vont dans `files`).' },
-            files: { type: 'object', additionalProperties: { type: 'array', items: fileUpload }, description: 'Fichiers par champ fichier (20 Mo au plus pour la requête entière).' },
+            files: {
+              type: 'object',
+              additionalProperties: { type: 'array', items: fileUpload },
+              description: 'Fichiers par champ fichier — `<bloc>[<index>].<champ>` pour un champ d’un bloc répétable (20 Mo au plus pour la requête entière).',
+            },
             contactEmail: { type: 'string', format: 'email', description: 'Adresse des notifications à l’usager (sinon le premier champ courriel du formulaire).' },
           },
         },

@@ -18,10 +18,16 @@ export interface CompiledDefinition {
   version: TeleserviceVersion;
   form: CompiledForm;
   workflow: CompiledWorkflow;
-  /** Top-level file fields, by id (files inside repeatable blocks are not taken by the engine yet). */
+  /** Top-level file fields, by id. */
   fileFields: ReadonlyMap<string, FileFieldSpec>;
+  /** File fields inside repeatable blocks, by `<blockId>.<subFieldId>`; files are sent for `<blockId>[<index>].<subFieldId>`. */
+  blockFileFields: ReadonlyMap<string, BlockFileFieldSpec>;
   /** Id of the first top-level `email` field: where citizen notifications go when no address is given. */
   contactEmailField: string | null;
+}
+
+export interface BlockFileFieldSpec extends FileFieldSpec {
+  blockId: string;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -90,20 +96,25 @@ export function compileDefinition(version: TeleserviceVersion): CompiledDefiniti
     );
   }
   const fileFields = new Map<string, FileFieldSpec>();
+  const blockFileFields = new Map<string, BlockFileFieldSpec>();
   let contactEmailField: string | null = null;
+  const spec = (field: Extract<FieldDefinition, { type: 'file' }>): FileFieldSpec => ({
+    id: field.id,
+    label: field.label,
+    maxSizeBytes: field.maxSizeBytes ?? DEFAULT_MAX_FILE_BYTES,
+    maxFiles: field.maxFiles ?? 1,
+    accept: field.accept ?? null,
+  });
   for (const page of (version.form as FormDefinition).pages) {
     for (const field of page.fields as FieldDefinition[]) {
-      if (field.type === 'file') {
-        fileFields.set(field.id, {
-          id: field.id,
-          label: field.label,
-          maxSizeBytes: field.maxSizeBytes ?? DEFAULT_MAX_FILE_BYTES,
-          maxFiles: field.maxFiles ?? 1,
-          accept: field.accept ?? null,
-        });
+      if (field.type === 'file') fileFields.set(field.id, spec(field));
+      if (field.type === 'block') {
+        for (const sub of field.fields as FieldDefinition[]) {
+          if (sub.type === 'file') blockFileFields.set(`${field.id}.${sub.id}`, { ...spec(sub), blockId: field.id });
+        }
       }
       if (field.type === 'email' && contactEmailField === null) contactEmailField = field.id;
     }
   }
-  return { version, form, workflow, fileFields, contactEmailField };
+  return { version, form, workflow, fileFields, blockFileFields, contactEmailField };
 }

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { APP_CONFIG, LOGGER, type AppConfig } from '#core';
 import { QueueProducerModule } from '#queue';
 import { RoutingModule } from '#routing';
 import { TerritoryModule } from '#territory';
@@ -8,15 +10,28 @@ import { AnswerInformationRequest } from '../use-cases/answer-information-reques
 import { DemandQueries } from '../use-cases/demand-queries.js';
 import { PostMessage } from '../use-cases/post-message.use-case.js';
 import { SubmitDemand } from '../use-cases/submit-demand.use-case.js';
+import { DataSourceOptions } from './data-source-options.js';
 import { DemandEngine } from './engine-context.js';
+import { WorkflowFunctionGrants } from './function-grants.js';
+import { OutboundHttp } from './outbound-http.js';
 
 const USE_CASES = [SubmitDemand, ActOnDemand, PostMessage, AnswerInformationRequest, DemandQueries];
 
 /** The demands' use cases over #forms and #workflow (compiled definitions cached by version). Needs PlatformModule. */
 @Module({
   imports: [DemandsModule, QueueProducerModule, TerritoryModule],
-  providers: [DemandEngine, ...USE_CASES],
-  exports: [DemandEngine, ...USE_CASES],
+  providers: [
+    DemandEngine,
+    WorkflowFunctionGrants,
+    { provide: OutboundHttp, useFactory: (config: AppConfig) => new OutboundHttp(config.outbound.privateHosts), inject: [APP_CONFIG] },
+    {
+      provide: DataSourceOptions,
+      useFactory: (http: OutboundHttp, engine: DemandEngine, logger: Logger) => new DataSourceOptions(http, engine.directory, () => Date.now(), logger),
+      inject: [OutboundHttp, DemandEngine, LOGGER],
+    },
+    ...USE_CASES,
+  ],
+  exports: [DemandEngine, OutboundHttp, DataSourceOptions, WorkflowFunctionGrants, ...USE_CASES],
 })
 export class DemandEngineModule {}
 

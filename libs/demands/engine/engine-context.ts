@@ -31,7 +31,12 @@ function remember<T>(map: Map<string, { until: number; value: Promise<T> }>, key
 
 /** Communes (for `commune` fields and addresses) and collectivity names (for templates), read once in a while. */
 export class TerritoryDirectory {
-  private loaded: { at: number; communes: { inseeCode: string; name: string }[]; names: Map<string, string> } | null = null;
+  private loaded: {
+    at: number;
+    communes: { inseeCode: string; name: string }[];
+    names: Map<string, string>;
+    collectivities: { slug: string; name: string }[];
+  } | null = null;
   private pending: Promise<void> | null = null;
 
   constructor(
@@ -42,6 +47,12 @@ export class TerritoryDirectory {
   async communes(): Promise<{ inseeCode: string; name: string }[]> {
     await this.refresh();
     return this.loaded!.communes;
+  }
+
+  /** The metropolis, then its communes in alphabetical order (`collectivities` data sources). */
+  async collectivities(): Promise<{ slug: string; name: string }[]> {
+    await this.refresh();
+    return this.loaded!.collectivities;
   }
 
   async nameOf(collectivityId: string): Promise<string> {
@@ -60,6 +71,7 @@ export class TerritoryDirectory {
         at: this.now(),
         communes: communes.filter((c) => c.inseeCode).map((c) => ({ inseeCode: c.inseeCode!, name: c.name })),
         names,
+        collectivities: [...(metropolis ? [metropolis] : []), ...communes].map((c) => ({ slug: c.slug, name: c.name })),
       };
     })().finally(() => (this.pending = null));
     await this.pending;

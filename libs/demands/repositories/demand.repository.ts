@@ -394,6 +394,23 @@ export class DemandRepository {
     return rows.length ? { id: rows[0].id, accessSecretHash: rows[0].access_secret_hash, accountSub: rows[0].account_sub } : null;
   }
 
+  /** Deletes some of a demand's attachment rows (the caller deletes the stored files after commit). */
+  async deleteAttachments(demand: DemandRef, ids: readonly string[]): Promise<void> {
+    requireTenantScope(this.manager);
+    if (ids.length === 0) return;
+    await this.run(`DELETE FROM "attachment" WHERE "demand_id" = $1 AND "collectivity_id" = $2 AND "id" = ANY($3::uuid[])`, [demand.id, demand.collectivityId, ids]);
+  }
+
+  /**
+   * Deletes a demand with its history, messages and attachment rows (ON DELETE CASCADE). Platform scope with
+   * `allowHistoryRewrite` only (the history guard refuses it otherwise). True when a row was deleted.
+   */
+  async deleteDemand(demand: DemandRef): Promise<boolean> {
+    requireTenantScope(this.manager, 'platform');
+    const [, count] = await this.run<[unknown[], number]>(`DELETE FROM "demand" WHERE "id" = $1 AND "collectivity_id" = $2`, [demand.id, demand.collectivityId]);
+    return count > 0;
+  }
+
   // --- Children (what the scope may see of them is decided by their policies) ----------------------------
 
   async listEvents(demandId: string): Promise<DemandEvent[]> {

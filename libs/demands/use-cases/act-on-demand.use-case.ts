@@ -6,6 +6,7 @@ import { demandErrors } from '../demands.errors.js';
 import type { Demand } from '../entities/demand.entity.js';
 import { conditionEvaluator } from '../engine/compiled-definitions.js';
 import { DemandEngine } from '../engine/engine-context.js';
+import { heldFunctions, WorkflowFunctionGrants } from '../engine/function-grants.js';
 import { DemandRepository, type NewEvent } from '../repositories/demand.repository.js';
 import { historyActorOf, requireAccess, type EngineCaller } from './access.js';
 import { loadDemandFor, writeScopeFor } from './demand-access.js';
@@ -20,7 +21,8 @@ export interface ActOnDemandInput {
   expectedVersion?: unknown;
 }
 
-const COMMAND_KINDS = ['press', 'api_trigger', 'answer_info', 'timer'] as const;
+/** `webservice_result` is the system's (the workflow refuses it from anyone else): the outcome of a `webservice` action. */
+const COMMAND_KINDS = ['press', 'api_trigger', 'answer_info', 'timer', 'webservice_result'] as const;
 
 /** A workflow command on one demand, checked for shape (the workflow checks the rest). */
 export class ActOnDemandCommand {
@@ -60,6 +62,9 @@ export class ActOnDemandCommand {
       command = { kind: 'api_trigger', trigger: name('trigger') };
     } else if (kind === 'answer_info') {
       command = { kind: 'answer_info', answer: optionalText('answer') };
+    } else if (kind === 'webservice_result') {
+      if (typeof raw?.ok !== 'boolean') fields.push({ path: 'ok', code: 'INVALID_TYPE', message: 'Booléen attendu.' });
+      command = { kind: 'webservice_result', actionId: name('actionId'), ok: raw?.ok === true };
     } else {
       command = { kind: 'timer', actionId: name('actionId') };
     }
@@ -87,7 +92,10 @@ export interface ActOnDemandResult {
  */
 @Injectable()
 export class ActOnDemand {
-  constructor(private readonly engine: DemandEngine) {}
+  constructor(
+    private readonly engine: DemandEngine,
+    private readonly grants: WorkflowFunctionGrants,
+  ) {}
 
   async execute(command: ActOnDemandCommand): Promise<ActOnDemandResult> {
     requireAccess(command.caller, 'demands:write');
@@ -106,6 +114,17 @@ export class ActOnDemand {
     const definition = await this.engine.definitions.get(demand.versionId);
     if (!definition) throw engineErrors.notPublished();
     const state = workflowStateOf(demand);
+    const workflowFunctions = definition.workflow.definition.functions.map((f) => f.id);
+    // An agent holds only the functions their roles or account were granted on this téléservice (see function-grants.ts).
+    const agentFunctions =
+      caller.kind === 'agent'
+        ? await heldFunctions(manager, {
+            teleserviceId: demand.teleserviceId,
+            sub: caller.sub,
+            roles: () => this.grants.rolesOf(caller.sub, demand.collectivityId),
+            workflowFunctions,
+          }).then((held) => caller.functions.filter((f) => held.includes(f)))
+        : [];
     const facts = {
       id: demand.id,
       trackingCode: demand.trackingCode,
@@ -118,7 +137,7 @@ export class ActOnDemand {
     };
     const result = definition.workflow.apply(state, command.command, {
       now: now.toISOString(),
-      actor: workflowActorFor(caller, command.command, definition.workflow.definition.functions.map((f) => f.id)),
+      actor: workflowActorFor(caller, command.command, workflowFunctions, agentFunctions),
       variables: variablesOf(facts),
       evaluator: conditionEvaluator,
     });
@@ -153,12 +172,12 @@ export class ActOnDemand {
 }
 
 /** Who the state machine sees. A partner key acts as an agent holding every function on buttons (see access.ts). */
-function workflowActorFor(caller: EngineCaller, command: WorkflowCommand, allFunctions: string[]): WorkflowActor {
+function workflowActorFor(caller: EngineCaller, command: WorkflowCommand, allFunctions: string[], agentFunctions: string[]): WorkflowActor {
   switch (caller.kind) {
     case 'api':
       return command.kind === 'api_trigger' ? { kind: 'api', client: caller.apiKeyId } : { kind: 'agent', functions: allFunctions, id: `api-key:${caller.apiKeyId}` };
     case 'agent':
-      return { kind: 'agent', functions: caller.functions, id: caller.sub };
+      return { kind: 'agent', functions: agentFunctions, id: caller.sub };
     case 'citizen':
       return { kind: 'citizen', id: caller.sub };
     case 'tracking':

@@ -8,7 +8,8 @@ import type { Actor as WorkflowActor, ApplyResult, CitizenStatusView } from '#wo
 import { AGENT_CHANNELS, type DemandChannel } from '../demands.types.js';
 import { DemandErrorCodes } from '../demands.errors.js';
 import type { Demand } from '../entities/demand.entity.js';
-import { conditionEvaluator, type CompiledDefinition } from '../engine/compiled-definitions.js';
+import { conditionEvaluator, type CompiledDefinition, type FileFieldSpec } from '../engine/compiled-definitions.js';
+import { DataSourceOptions } from '../engine/data-source-options.js';
 import { DemandEngine } from '../engine/engine-context.js';
 import { DemandRepository, type NewEvent } from '../repositories/demand.repository.js';
 import type { StoredFile } from '../storage/attachment-storage.js';
@@ -18,7 +19,7 @@ import { historyActorOf, requireAccess, scopeOf, type EngineCaller } from './acc
 import { engineErrors } from './engine.errors.js';
 import { contactEmailOf, planOutcome, variablesOf, writeJobs, type PlannedJob } from './workflow-outcome.js';
 
-/** A file sent with a submission, for a top-level file field. */
+/** A file sent with a submission: `fieldId` is a top-level file field, or `<blockId>[<index>].<subFieldId>`. */
 export interface UploadedFile {
   fieldId: string;
   /** The name the person gave (display only). */
@@ -35,6 +36,22 @@ export interface SubmitDemandInput {
   channel?: unknown;
   /** Where citizen notifications go; defaults to the form's first email field. */
   contactEmail?: unknown;
+  /**
+   * System only (a workflow's `create_child_demand`): the parent demand. The téléservice slug is looked up in the
+   * parent's collectivity, the child belongs to the parent's citizen account, and both histories are linked in
+   * the child's transaction (`child_demand_created` on the parent, `parentDemandId` on the child's `submitted`).
+   */
+  parent?: ParentDemand;
+}
+
+export interface ParentDemand {
+  demandId: string;
+  collectivityId: string;
+  accountSub: string | null;
+  /** The parent's channel: the child is filed as `api` when the parent was, `web` otherwise. */
+  channel: DemandChannel;
+  actionId: string;
+  step: number;
 }
 
 const MAX_FILES_PER_SUBMISSION = 50;
@@ -48,6 +65,7 @@ export class SubmitDemandCommand {
     readonly files: readonly UploadedFile[],
     readonly channel: DemandChannel,
     readonly contactEmail: string | null,
+    readonly parent: ParentDemand | null,
   ) {}
 
   /** Throws DEMAND_REQUEST_INVALID with every problem found. */
@@ -73,7 +91,8 @@ export class SubmitDemandCommand {
           } else files.push({ fieldId: f.fieldId, name: f.name, content: f.content });
         });
     }
-    let channel: DemandChannel = caller.kind === 'api' ? 'api' : 'web';
+    // A child demand (system, with its parent) is filed through the parent's channel when it is web or API (agents' channels need an agent).
+    let channel: DemandChannel = caller.kind === 'api' || (caller.kind === 'system' && input.parent?.channel === 'api') ? 'api' : 'web';
     if (caller.kind === 'agent') {
       if (typeof input.channel !== 'string' || !AGENT_CHANNELS.includes(input.channel as DemandChannel)) {
         fields.push({ path: 'channel', code: 'NOT_AN_OPTION', message: `Canal de dépôt attendu : ${AGENT_CHANNELS.join(', ')}.` });
@@ -84,6 +103,7 @@ export class SubmitDemandCommand {
       contactEmail = typeof input.contactEmail === 'string' ? normaliseEmail(input.contactEmail) : null;
       if (!contactEmail) fields.push({ path: 'contactEmail', code: 'INVALID_FORMAT', message: 'Adresse électronique invalide.' });
     }
+    if (input.parent !== undefined && caller.kind !== 'system') fields.push({ path: 'parent', code: 'NOT_ALLOWED', message: 'Réservé au moteur.' });
     if (fields.length) {
       for (const file of files) if (!Buffer.isBuffer(file.content)) file.content.destroy();
       throw engineErrors.requestInvalid(fields);
@@ -95,6 +115,7 @@ export class SubmitDemandCommand {
       files,
       channel,
       contactEmail,
+      caller.kind === 'system' ? (input.parent ?? null) : null,
     );
   }
 }
@@ -116,7 +137,10 @@ export interface SubmitDemandResult {
  */
 @Injectable()
 export class SubmitDemand {
-  constructor(private readonly engine: DemandEngine) {}
+  constructor(
+    private readonly engine: DemandEngine,
+    private readonly dataSources: DataSourceOptions,
+  ) {}
 
   async execute(command: SubmitDemandCommand): Promise<SubmitDemandResult> {
     const { caller } = command;
@@ -135,11 +159,8 @@ export class SubmitDemand {
     const stored: StoredFile[] = [];
     try {
       const data = await this.takeFiles(command, definition, stored);
-      const context: ValidationContext = {
-        today: parisDay(now),
-        communes: await this.engine.directory.communes(),
-        resolveOptions: () => undefined,
-      };
+      const [communes, resolveOptions] = await Promise.all([this.engine.directory.communes(), this.dataSources.resolverFor(definition.form)]);
+      const context: ValidationContext = { today: parisDay(now), communes, resolveOptions };
       const validated = definition.form.validate(data.values, context);
       const errors = [...data.errors, ...(validated.ok ? [] : validated.errors)];
       if (errors.length > 0 || !validated.ok) throw engineErrors.dataInvalid(errors);
@@ -161,7 +182,12 @@ export class SubmitDemand {
     const { caller, teleservice: ref } = command;
     let found: Teleservice | null;
     if ('slug' in ref) {
-      const collectivityId = caller.kind === 'api' ? caller.collectivityId : caller.kind === 'agent' && caller.collectivityIds.length === 1 ? caller.collectivityIds[0] : null;
+      const collectivityId =
+        caller.kind === 'api'
+          ? caller.collectivityId
+          : caller.kind === 'agent' && caller.collectivityIds.length === 1
+            ? caller.collectivityIds[0]
+            : (command.parent?.collectivityId ?? null);
       found = collectivityId ? await this.engine.teleserviceBySlug(collectivityId, ref.slug) : null;
     } else {
       found = UUID.test(ref.id) ? await this.engine.teleserviceById(ref.id) : null;
@@ -169,11 +195,16 @@ export class SubmitDemand {
     // A partner or an agent only submits to their collectivity's téléservices; another's is "not found".
     if (found && caller.kind === 'api' && found.collectivityId !== caller.collectivityId) found = null;
     if (found && caller.kind === 'agent' && !caller.collectivityIds.includes(found.collectivityId)) found = null;
+    if (found && command.parent && found.collectivityId !== command.parent.collectivityId) found = null;
     if (!found) throw engineErrors.teleserviceNotFound();
     return found;
   }
 
-  /** Streams each file to storage with its field's size limit; builds the data with file descriptors in place. */
+  /**
+   * Streams each file to storage with its field's size limit; builds the data with file descriptors in place:
+   * `fieldId` names a top-level file field, or a file field of a repeatable block's item as
+   * `<blockId>[<index>].<subFieldId>` (the item must be in `data`).
+   */
   private async takeFiles(
     command: SubmitDemandCommand,
     definition: CompiledDefinition,
@@ -183,23 +214,38 @@ export class SubmitDemand {
     const errors: FieldError[] = [];
     for (const id of definition.fileFields.keys()) {
       if (Object.hasOwn(values, id)) {
-        errors.push({ path: `data.${id}`, code: 'FILE_EXPECTED', message: 'Envoyez les fichiers de ce champ avec la demande, pas leur description.' });
+        errors.push({ path: `data.${id}`, code: 'FILE_EXPECTED', message: FILE_EXPECTED_MESSAGE });
         delete values[id];
       }
     }
-    const byField = new Map<string, UploadedFile[]>();
+    // Block items are copied before file descriptors go in (the command's data is never changed).
+    for (const field of definition.blockFileFields.values()) {
+      const items = values[field.blockId];
+      if (!Array.isArray(items)) continue;
+      values[field.blockId] = items.map((item: unknown, i) => {
+        if (!isPlainObject(item)) return item;
+        const copy = { ...item };
+        if (Object.hasOwn(copy, field.id)) {
+          errors.push({ path: `data.${field.blockId}[${i}].${field.id}`, code: 'FILE_EXPECTED', message: FILE_EXPECTED_MESSAGE });
+          delete copy[field.id];
+        }
+        return copy;
+      });
+    }
+    const byPath = new Map<string, { field: FileFieldSpec; place: (descriptors: Record<string, unknown>[]) => void; files: UploadedFile[] }>();
     command.files.forEach((file, i) => {
-      const field = definition.fileFields.get(file.fieldId);
-      if (!field) {
-        errors.push({ path: `files[${i}].fieldId`, code: 'UNKNOWN_FIELD', message: `Aucun champ fichier « ${file.fieldId.slice(0, 64)} » dans ce formulaire.` });
+      const target = this.fileTarget(file.fieldId, definition, values);
+      if ('error' in target) {
+        errors.push({ path: `files[${i}].fieldId`, code: target.code, message: target.error });
         return;
       }
-      byField.set(field.id, [...(byField.get(field.id) ?? []), file]);
+      const entry = byPath.get(target.path) ?? { field: target.field, place: target.place, files: [] };
+      entry.files.push(file);
+      byPath.set(target.path, entry);
     });
-    for (const [fieldId, files] of byField) {
-      const field = definition.fileFields.get(fieldId)!;
+    for (const [path, { field, place, files }] of byPath) {
       if (files.length > field.maxFiles) {
-        errors.push({ path: `data.${fieldId}`, code: 'TOO_MANY_FILES', message: `${field.maxFiles} fichier(s) au plus.` });
+        errors.push({ path: `data.${path}`, code: 'TOO_MANY_FILES', message: `${field.maxFiles} fichier(s) au plus.` });
         continue;
       }
       const descriptors: Record<string, unknown>[] = [];
@@ -210,14 +256,34 @@ export class SubmitDemand {
           descriptors.push({ name: file.name, size: saved.sizeBytes, mimeType: saved.mimeType, ref: saved.key });
         } catch (error) {
           if (error instanceof DomainError && error.code === DemandErrorCodes.ATTACHMENT_TOO_LARGE) {
-            errors.push({ path: `data.${fieldId}[${i}]`, code: 'FILE_TOO_LARGE', message: error.message });
+            errors.push({ path: `data.${path}[${i}]`, code: 'FILE_TOO_LARGE', message: error.message });
           } else throw error;
         }
       }
-      if (descriptors.length) values[fieldId] = descriptors;
+      if (descriptors.length) place(descriptors);
     }
     for (const file of command.files) if (!Buffer.isBuffer(file.content) && !file.content.destroyed) file.content.destroy();
     return { values, errors };
+  }
+
+  /** Where an uploaded file goes: a top-level file field, or a block item's file field. */
+  private fileTarget(
+    fieldId: string,
+    definition: CompiledDefinition,
+    values: Record<string, unknown>,
+  ): { path: string; field: FileFieldSpec; place: (descriptors: Record<string, unknown>[]) => void } | { error: string; code: string } {
+    const top = definition.fileFields.get(fieldId);
+    if (top) return { path: top.id, field: top, place: (descriptors) => (values[top.id] = descriptors) };
+    const match = BLOCK_FILE_PATH.exec(fieldId);
+    const inBlock = match ? definition.blockFileFields.get(`${match[1]}.${match[3]}`) : undefined;
+    if (!match || !inBlock) return { code: 'UNKNOWN_FIELD', error: `Aucun champ fichier « ${fieldId.slice(0, 64)} » dans ce formulaire.` };
+    const index = Number(match[2]);
+    const items = values[inBlock.blockId];
+    const item = Array.isArray(items) ? (items[index] as unknown) : undefined;
+    if (!isPlainObject(item)) {
+      return { code: 'UNKNOWN_ITEM', error: `L'élément ${index + 1} du bloc « ${inBlock.blockId} » n'existe pas dans les données envoyées.` };
+    }
+    return { path: `${inBlock.blockId}[${index}].${inBlock.id}`, field: inBlock, place: (descriptors) => (item[inBlock.id] = descriptors) };
   }
 
   private async write(
@@ -231,13 +297,14 @@ export class SubmitDemand {
     const { caller } = command;
     const id = randomUUID();
     const accessSecret = caller.kind === 'anonymous' ? generateAccessSecret() : null;
+    const accountSub = caller.kind === 'citizen' ? caller.sub : (command.parent?.accountSub ?? null);
     const collectivityId = teleservice.collectivityId;
     const collectivityName = await this.engine.directory.nameOf(collectivityId);
     const actor = historyActorOf(caller);
     const workflowActor: WorkflowActor =
       caller.kind === 'api' ? { kind: 'api', client: caller.apiKeyId } : caller.kind === 'agent' ? { kind: 'agent', functions: caller.functions, id: caller.sub } : { kind: 'citizen', id: caller.kind === 'citizen' ? caller.sub : undefined };
     const plan = (trackingCode: string) => {
-      const facts = { id, trackingCode, submittedAt: now, data, backofficeData: {}, collectivityName, collectivityId, accountSub: caller.kind === 'citizen' ? caller.sub : null };
+      const facts = { id, trackingCode, submittedAt: now, data, backofficeData: {}, collectivityName, collectivityId, accountSub };
       const result: ApplyResult = definition.workflow.start({ now: now.toISOString(), actor: workflowActor, variables: variablesOf(facts), evaluator: conditionEvaluator });
       if (!result.ok) throw result.error;
       const outcome = planOutcome({ demand: facts, definition, result, actor, lockVersion: 1, now, contactEmail: contactEmailOf(definition, data, command.contactEmail) });
@@ -250,7 +317,12 @@ export class SubmitDemand {
       kind: 'submitted',
       actor,
       visibility: 'citizen',
-      payload: { channel: command.channel, versionNumber: definition.version.number, label: 'Demande déposée' },
+      payload: {
+        channel: command.channel,
+        versionNumber: definition.version.number,
+        label: 'Demande déposée',
+        ...(command.parent ? { parentDemandId: command.parent.demandId } : {}),
+      },
     };
 
     // Citizens' and anonymous submissions are written in the competent collectivity's scope: their own scope may
@@ -265,7 +337,7 @@ export class SubmitDemand {
           collectivityId,
           teleserviceId: teleservice.id,
           versionId: definition.version.id,
-          accountSub: caller.kind === 'citizen' ? caller.sub : null,
+          accountSub,
           accessSecretHash: accessSecret ? hashSecret(accessSecret) : null,
           channel: command.channel,
           submittedByAgent: caller.kind === 'agent' ? caller.sub : null,
@@ -293,6 +365,25 @@ export class SubmitDemand {
         });
       }
       await repository.appendEvents(inserted, [submittedEvent, ...planned.outcome.events]);
+      if (command.parent) {
+        await repository.appendEvent(
+          { id: command.parent.demandId, collectivityId: command.parent.collectivityId },
+          {
+            at: now,
+            kind: 'child_demand_created',
+            actor,
+            visibility: 'internal',
+            payload: {
+              actionId: command.parent.actionId,
+              step: command.parent.step,
+              childDemandId: inserted.id,
+              childTrackingCode: inserted.trackingCode,
+              teleservice: teleservice.slug,
+              text: `Demande liée créée : ${inserted.trackingCode} (${teleservice.title}).`,
+            },
+          },
+        );
+      }
       const jobs: PlannedJob[] = [...planned.outcome.jobs];
       if (teleservice.kind === 'mutualised') jobs.push({ job: 'demand.route', payload: { demandId: id }, key: `demand/${id}/route` });
       // A commune's own téléservice: delivered by the commune's membership (GRU and agents' mails, connector, relay).
@@ -310,17 +401,28 @@ function parisDay(at: Date): string {
   return PARIS_DAY.format(at);
 }
 
+const FILE_EXPECTED_MESSAGE = 'Envoyez les fichiers de ce champ avec la demande, pas leur description.';
+/** `<blockId>[<index>].<subFieldId>`: a file field of a repeatable block's item. */
+const BLOCK_FILE_PATH = /^([A-Za-z][A-Za-z0-9_-]{0,62})\[(\d{1,3})\]\.([A-Za-z][A-Za-z0-9_-]{0,62})$/;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Storage keys referenced by the cleaned data's top-level file fields, with their field and (cleaned) name. */
+/** Storage keys referenced by the cleaned data's file fields (top level and block items), with their path and name. */
 function referencedKeys(data: Record<string, unknown>, definition: CompiledDefinition): Map<string, { fieldId: string; name: string }> {
   const keys = new Map<string, { fieldId: string; name: string }>();
-  for (const fieldId of definition.fileFields.keys()) {
-    const value = data[fieldId];
-    if (!Array.isArray(value)) continue;
+  const collect = (value: unknown, fieldId: string) => {
+    if (!Array.isArray(value)) return;
     for (const item of value as { ref?: unknown; name?: unknown }[]) {
       if (typeof item?.ref === 'string') keys.set(item.ref, { fieldId, name: typeof item.name === 'string' ? item.name : 'fichier' });
     }
+  };
+  for (const fieldId of definition.fileFields.keys()) collect(data[fieldId], fieldId);
+  for (const field of definition.blockFileFields.values()) {
+    const items = data[field.blockId];
+    if (!Array.isArray(items)) continue;
+    items.forEach((item: unknown, i) => {
+      if (isPlainObject(item)) collect(item[field.id], `${field.blockId}[${i}].${field.id}`);
+    });
   }
   return keys;
 }
