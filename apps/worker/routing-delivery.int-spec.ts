@@ -199,6 +199,39 @@ describe('routing delivery and notifications in the worker (PostgreSQL, Redis, S
     expect(agentMails(directCode)).toHaveLength(2);
   });
 
+  it('tells each agent of a Partenaire commune by their preference: a mail now, a line of the daily digest, or nothing for a failing address', async () => {
+    const { collectivityId } = await givenMembership(db, '69286', 'partenaire');
+    const grant = async (sub: string, email: string) =>
+      (
+        await db.query(
+          `INSERT INTO agent_role (account_sub, account_email, collectivity_id, role, functions, created_at) VALUES ($1, $2, $3, 'agent', '{receiver}', $4) RETURNING id`,
+          [sub, email, collectivityId, T0],
+        )
+      )[0].id as string;
+    await grant('rx-instant', 'instant@rillieux.test');
+    await grant('rx-digest', 'recap@rillieux.test');
+    const failingRole = await grant('rx-failing', 'rebond@rillieux.test');
+    await db.query(`INSERT INTO agent_notification_preference (account_sub, mode, updated_at) VALUES ('rx-digest', 'daily_digest', $1)`, [T0]);
+    await db.query(`INSERT INTO identity.account (email, certification_level, certified_attributes, failing_email) VALUES ('rebond@rillieux.test', 'none', '{}', true)`);
+
+    const id = await toCommune('69286');
+    const delivered = await eventOf(id, 'delivered');
+    expect(delivered.payload).toMatchObject({
+      channel: 'gru',
+      agentsNotified: 2,
+      agentsInDigest: 1,
+      agentsSkipped: [{ roleId: failingRole, reason: 'adresse de l’agent en échec (courriel refusé définitivement) : envoi non tenté' }],
+    });
+    expect(delivered.payload.text).toMatch(/2 agent\(s\) prévenu\(s\) par courriel \(dont 1 par le récapitulatif quotidien\) ; 1 agent\(s\) non prévenu\(s\) : adresse de l’agent en échec/);
+    const [{ tracking_code: code }] = await db.query(`SELECT tracking_code FROM demand WHERE id = $1`, [id]);
+    await sink.waitFor((m) => m.to.includes('instant@rillieux.test') && m.subject.includes(code));
+    expect(await db.query(`SELECT account_sub, title, link FROM agent_digest_item WHERE demand_id = $1`, [id])).toEqual([
+      { account_sub: 'rx-digest', title: `Nouvelle demande : Demande d’intervention communale (n° ${code})`, link: `https://agents.parvis.test/demandes/${id}` },
+    ]);
+    await sleep(300);
+    expect(sink.messages.filter((m) => m.to[0]!.endsWith('@rillieux.test'))).toHaveLength(1);
+  });
+
   it('keeps a demand for a non-adhering commune without contact address with the metropolis, with an internal event', async () => {
     const id = await toCommune('69029');
     const blocked = await eventOf(id, 'delivery_blocked');

@@ -1,22 +1,59 @@
 import { Module } from '@nestjs/common';
-import { DeliverDemandJob, DemandJobsModule, RouteDemandJob, WorkflowTimerJob } from '#demands';
-import { MailModule, PortalNotificationJob, SendMailJob } from '#notifications';
+import { AccountInactivityJob, AccountInactivityModule } from '#accounts';
+import {
+  DeliverDemandJob,
+  DemandsBulkJob,
+  DemandJobsModule,
+  PurgeDraftsJob,
+  RouteDemandJob,
+  SweepWorkflowTimersJob,
+  WorkflowAnonymiseJob,
+  WorkflowChildDemandJob,
+  WorkflowDeleteJob,
+  WorkflowDocumentJob,
+  WorkflowTimerJob,
+  WorkflowWebserviceJob,
+} from '#demands';
+import { AgentDigestJob, AgentNotificationsModule, AgentsNotifyJob, MailModule, PortalNotificationJob, SendMailJob, SendSmsJob, SmsModule } from '#notifications';
 import { createRedis } from '#platform';
 import { QueueWorkerModule } from '#queue';
 import { MetricsController } from './metrics.controller.js';
+import { QueueDashboard } from './queue-dashboard.js';
+import { workerSchedules } from './schedules.js';
 
 /**
- * The worker: the outbox relay, one BullMQ worker per queue running the catalogue's handlers, and
- * GET /metrics (GET /health comes from the platform). Each catalogue job needs exactly one handler here.
+ * The worker: the outbox relay, one BullMQ worker per queue running the catalogue's handlers, the job schedulers
+ * (docs/worker.md), GET /metrics, and the queue dashboard at /files when WORKER_DASHBOARD_TOKEN is set
+ * (GET /health comes from the platform). Each catalogue job needs exactly one handler here.
  */
 @Module({
   imports: [
     QueueWorkerModule.forRoot({
-      imports: [MailModule, DemandJobsModule],
-      handlers: [SendMailJob, PortalNotificationJob, RouteDemandJob, WorkflowTimerJob, DeliverDemandJob],
+      imports: [MailModule, SmsModule, AgentNotificationsModule, DemandJobsModule, AccountInactivityModule],
+      handlers: [
+        SendMailJob,
+        SendSmsJob,
+        PortalNotificationJob,
+        AgentsNotifyJob,
+        AgentDigestJob,
+        RouteDemandJob,
+        WorkflowTimerJob,
+        DeliverDemandJob,
+        DemandsBulkJob,
+        SweepWorkflowTimersJob,
+        PurgeDraftsJob,
+        AccountInactivityJob,
+        WorkflowWebserviceJob,
+        WorkflowAnonymiseJob,
+        WorkflowDeleteJob,
+        WorkflowChildDemandJob,
+        WorkflowDocumentJob,
+      ],
+      schedules: workerSchedules,
       connect: ({ config, logger, name }) => createRedis(config.redis.url, logger, `worker:${name}`, { forQueues: true }),
     }),
   ],
   controllers: [MetricsController],
+  providers: [QueueDashboard],
 })
 export class WorkerModule {}

@@ -31,6 +31,9 @@ export { demandRoutePayload, type DemandRoutePayload } from './catalogue/payload
 export { workflowTimerPayload, type WorkflowTimerPayload } from './catalogue/payloads/workflow-timer.payload.js';
 export { demandDeliverPayload, type DemandDeliverPayload } from './catalogue/payloads/demand-deliver.payload.js';
 export { notificationPortalPayload, type NotificationPortalPayload } from './catalogue/payloads/notification-portal.payload.js';
+export { smsSendPayload, E164, type SmsSendPayload } from './catalogue/payloads/sms-send.payload.js';
+export { agentsNotifyPayload, type AgentsNotifyPayload } from './catalogue/payloads/agents-notify.payload.js';
+export { scheduledPayload, type ScheduledPayload } from './catalogue/payloads/scheduled.payload.js';
 
 // Producing (any app)
 export { QueueProducerModule } from './outbox/queue-producer.module.js';
@@ -48,6 +51,7 @@ export { toWorkerError, isPermanentFailure } from './runner/job-errors.js';
 export { QueueWorkerModule, QueueWorkerLifecycle, JOB_HANDLERS, QUEUE_CONNECTION_FACTORY, type QueueWorkerModuleOptions } from './worker/queue-worker.module.js';
 export { QueueRegistry, bullPrefix, type QueueConnectionFactory } from './worker/queue-registry.js';
 export { JobWorkers } from './worker/job-workers.js';
+export { JobSchedulers, type JobSchedule, type ScheduledJobName } from './worker/job-schedules.js';
 export {
   OutboxRelay,
   OUTBOX_CHANNEL,
@@ -60,5 +64,4 @@ export {
 } from './relay/outbox-relay.js';
 
 // Metrics
-export { QueueMetrics } from './metrics/queue-metrics.js';
-export { renderPrometheus, PROMETHEUS_CONTENT_TYPE, type MetricFamily, type MetricSample } from './metrics/prometheus.js';
+export { QueueMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics/queue-metrics.js';

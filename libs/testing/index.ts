@@ -8,4 +8,5 @@ export { ManualClock } from '#core';
 export { seriousAccessibilityViolations } from './accessibility.js';
 export { runScript, type ScriptOutcome } from './run-script.js';
 export { startBanGeocoderDouble, BAN_KNOWN_ADDRESSES, type BanGeocoderDouble, type BanAddress, type BanRequest } from './ban-geocoder-double.js';
+export { startSmsProviderDouble, type SmsProviderDouble, type ReceivedSms } from './sms-provider-double.js';
 export { collectivity, givenMembership, givenInstance, type CollectivityRef, type CollectivityRow } from './factories.js';

@@ -18,6 +18,8 @@ export interface SmtpSink {
   messages: CapturedMail[];
   /** Recipients answered with a permanent 550 rejection (bounce tests). */
   rejectRecipients: Set<string>;
+  /** The next `count` recipients are answered with a temporary 451 (greylisting, a full queue), then accepted. */
+  deferNext(count: number): void;
   waitFor(predicate: (mail: CapturedMail) => boolean, timeoutMs?: number): Promise<CapturedMail>;
   waitForCount(count: number, timeoutMs?: number): Promise<CapturedMail[]>;
   close(): Promise<void>;
@@ -27,11 +29,18 @@ export interface SmtpSink {
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: CapturedMail[] = [];
   const rejectRecipients = new Set<string>();
+  let deferrals = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onRcptTo(address, _session, callback) {
+      if (deferrals > 0) {
+        deferrals--;
+        const error = new Error('4.7.1 Réessayez plus tard') as Error & { responseCode: number };
+        error.responseCode = 451;
+        return callback(error);
+      }
       if (rejectRecipients.has(address.address.toLowerCase())) {
         const error = new Error('5.1.1 Destinataire inconnu') as Error & { responseCode: number };
         error.responseCode = 550;
@@ -72,6 +81,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     url: `smtp://127.0.0.1:${port}`,
     messages,
     rejectRecipients,
+    deferNext(count: number) {
+      deferrals = count;
+    },
     waitForCount,
     async waitFor(predicate, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

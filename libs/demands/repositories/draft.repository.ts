@@ -69,11 +69,11 @@ export class DraftRepository {
     return (deleted?.length ?? 0) > 0;
   }
 
-  /** Platform scope (scheduled purge): deletes drafts expired at `now`; returns how many. */
-  async purgeExpired(now: Date): Promise<number> {
+  /** Platform scope (scheduled purge): deletes drafts expired at `now`; returns the deleted drafts' data (their staged files are the caller's to discard). */
+  async purgeExpired(now: Date): Promise<Record<string, unknown>[]> {
     requireTenantScope(this.manager, 'platform');
-    const rows = await this.manager.query(`DELETE FROM "draft" WHERE "expires_at" <= $1 RETURNING "id"`, [now]);
-    const [deleted] = rows as unknown[][];
-    return deleted?.length ?? 0;
+    const rows = await this.manager.query(`DELETE FROM "draft" WHERE "expires_at" <= $1 RETURNING "data"`, [now]);
+    const [deleted] = rows as { data: Record<string, unknown> }[][];
+    return (deleted ?? []).map((row) => row.data);
   }
 }

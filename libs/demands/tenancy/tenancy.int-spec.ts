@@ -177,7 +177,7 @@ describe('tenant isolation in PostgreSQL (row-level security)', () => {
       expect(await withTenant(dataSource, bob, (m) => new DraftRepository(m).delete(bob, draft.id))).toBe(false);
       expect(await withTenant(dataSource, agentScope([fx.communeA]), (m) => m.query(`SELECT id FROM draft`))).toEqual([]);
       const purged = await withTenant(dataSource, platformScope('purge'), (m) => new DraftRepository(m).purgeExpired(new Date('2026-03-02Z')));
-      expect(purged).toBe(1);
+      expect(purged).toEqual([{ lieu: null }]);
     });
   });
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { citizenNotificationMail } from '#notifications';
+import { citizenNotificationMail, contactPhoneOf, defaultCitizenMessage, smsTextOf } from '#notifications';
 import type { JobInput, OutboxService } from '#queue';
 import type { ApplyResult, Effect, HistoryEvent, TemplateVariables, WorkflowState } from '#workflow';
 import type { Actor as HistoryActor, Visibility } from '../demands.types.js';
@@ -12,7 +12,14 @@ export type PlannedJob =
   | { job: 'demand.route'; payload: JobInput<'demand.route'>; key: string; delayMs?: number }
   | { job: 'workflow.timer'; payload: JobInput<'workflow.timer'>; key: string; delayMs?: number }
   | { job: 'demand.deliver'; payload: JobInput<'demand.deliver'>; key: string; delayMs?: number }
-  | { job: 'notification.portal'; payload: JobInput<'notification.portal'>; key: string; delayMs?: number };
+  | { job: 'notification.portal'; payload: JobInput<'notification.portal'>; key: string; delayMs?: number }
+  | { job: 'sms.send'; payload: JobInput<'sms.send'>; key: string; delayMs?: number }
+  | { job: 'agents.notify'; payload: JobInput<'agents.notify'>; key: string; delayMs?: number }
+  | { job: 'workflow.webservice'; payload: JobInput<'workflow.webservice'>; key: string; delayMs?: number }
+  | { job: 'workflow.anonymise'; payload: JobInput<'workflow.anonymise'>; key: string; delayMs?: number }
+  | { job: 'workflow.delete'; payload: JobInput<'workflow.delete'>; key: string; delayMs?: number }
+  | { job: 'workflow.child-demand'; payload: JobInput<'workflow.child-demand'>; key: string; delayMs?: number }
+  | { job: 'workflow.document'; payload: JobInput<'workflow.document'>; key: string; delayMs?: number };
 
 /** What a successful workflow step writes, besides the status. */
 export interface PlannedOutcome {
@@ -40,7 +47,16 @@ export function variablesOf(demand: DemandFacts): TemplateVariables {
     form: demand.data,
     collectivity: { name: demand.collectivityName },
     backoffice: demand.backofficeData,
+    // Responses stored by `webservice` actions (`storeResponseAs`), kept with the back-office data.
+    webservice: isRecord(demand.backofficeData[WEBSERVICE_DATA_KEY]) ? demand.backofficeData[WEBSERVICE_DATA_KEY] : {},
   };
+}
+
+/** Where webservice responses live in `backoffice_data`: `{ webservice: { <storeResponseAs>: <JSON> } }`. */
+export const WEBSERVICE_DATA_KEY = 'webservice';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The state of a demand as the state machine expects it (rows written before `workflow_state` get a minimal one). */
@@ -102,11 +118,17 @@ export function planOutcome(args: {
   for (const effect of result.effects) {
     switch (effect.kind) {
       case 'notify_citizen': {
+        // Templates are mandatory in the definition, but may render empty (`{{form.x}}` left blank): the default
+        // message of the event stands in, so that a citizen never receives an empty notification.
+        const event = result.events.some((e) => e.kind === 'info_requested' && e.actionId === effect.actionId) ? 'information_requested' : 'update';
+        const fallback = !effect.subject.trim() || !effect.text.trim() ? defaultCitizenMessage(event, variablesOf(demand)) : null;
+        const subject = effect.subject.trim() ? effect.subject : fallback!.subject;
+        const text = effect.text.trim() ? effect.text : fallback!.text;
         if (effect.channels.includes('email') && args.contactEmail) {
-          const mail = citizenNotificationMail({ collectivityName: demand.collectivityName, subject: effect.subject, text: effect.text || effect.subject, html: effect.html || null });
+          const mail = citizenNotificationMail({ collectivityName: demand.collectivityName, subject, text, html: effect.text.trim() ? effect.html || null : null });
           jobs.push({
             job: 'mail.send',
-            payload: { to: args.contactEmail, subject: oneLine(effect.subject), text: mail.text, html: mail.html, ...(mail.headers ? { headers: mail.headers } : {}) },
+            payload: { to: args.contactEmail, subject: oneLine(subject), text: mail.text, html: mail.html, ...(mail.headers ? { headers: mail.headers } : {}) },
             key: `${step}-${effect.actionId}/email`,
           });
         }
@@ -120,13 +142,49 @@ export function planOutcome(args: {
               demandId: demand.id,
               collectivityId: demand.collectivityId!,
               kind: 'demand.update',
-              title: oneLine(effect.subject),
-              body: (effect.text || effect.subject).slice(0, 10_000),
+              title: oneLine(subject),
+              body: text.slice(0, 10_000),
             },
             key: `${step}-${effect.actionId}/portal`,
           });
         }
-        for (const channel of effect.channels.filter((c) => (c !== 'email' || !args.contactEmail) && (c !== 'portal' || !portal))) events.push(deferred(effect, now, channel));
+        // SMS go to the form's field marked as the citizen's phone (#notifications' contactPhoneOf; docs/worker.md).
+        const phone = effect.channels.includes('sms') ? contactPhoneOf(args.definition.version.form, demand.data) : null;
+        if (phone) {
+          jobs.push({
+            job: 'sms.send',
+            payload: { to: phone, text: smsTextOf({ collectivityName: demand.collectivityName, subject }) },
+            key: `${step}-${effect.actionId}/sms`,
+          });
+        }
+        for (const channel of effect.channels.filter((c) => (c !== 'email' || !args.contactEmail) && (c !== 'portal' || !portal) && (c !== 'sms' || !phone))) {
+          events.push(
+            channel === 'sms'
+              ? deferredBecause(effect, now, 'Pas de numéro de mobile : le formulaire n’a pas de champ téléphone marqué comme celui de l’usager (format phone_fr, prérempli depuis le profil), ou il est vide.', channel)
+              : deferred(effect, now, channel),
+          );
+        }
+        break;
+      }
+      case 'notify_agents': {
+        // The agents holding the function in the demand's collectivity, resolved by the worker (their preference: mail now or daily digest).
+        if (!demand.collectivityId) {
+          events.push(deferred(effect, now));
+          break;
+        }
+        jobs.push({
+          job: 'agents.notify',
+          payload: {
+            demandId: demand.id,
+            collectivityId: demand.collectivityId,
+            collectivityName: demand.collectivityName.slice(0, 200),
+            function: effect.function,
+            subject: oneLine(effect.subject),
+            text: effect.text.slice(0, 100_000),
+            ...(effect.html ? { html: effect.html.slice(0, 500_000) } : {}),
+          },
+          key: `${step}-${effect.actionId}/agents`,
+        });
         break;
       }
       case 'schedule_timer':
@@ -147,6 +205,44 @@ export function planOutcome(args: {
         break;
       case 'set_backoffice_fields':
         changes.backofficeData = { ...(changes.backofficeData ?? demand.backofficeData), ...effect.values };
+        break;
+      // Effects run by the worker (libs/demands/engine/jobs/), one job per step and action.
+      case 'call_webservice': {
+        const { kind: _kind, actionId, statusId, ...request } = effect;
+        jobs.push({ job: 'workflow.webservice', payload: { demandId: demand.id, actionId, step: args.lockVersion, statusId, request }, key: `${step}-${actionId}/webservice` });
+        break;
+      }
+      case 'anonymise':
+        jobs.push({ job: 'workflow.anonymise', payload: { demandId: demand.id, actionId: effect.actionId, step: args.lockVersion }, key: `${step}-${effect.actionId}/anonymise` });
+        break;
+      case 'delete_demand':
+        jobs.push({
+          job: 'workflow.delete',
+          payload: { demandId: demand.id, actionId: effect.actionId, step: args.lockVersion, at: effect.at },
+          key: `${step}-${effect.actionId}/delete`,
+          delayMs: Math.max(0, Date.parse(effect.at) - now.getTime()),
+        });
+        break;
+      case 'create_child_demand':
+        jobs.push({
+          job: 'workflow.child-demand',
+          payload: { demandId: demand.id, actionId: effect.actionId, step: args.lockVersion, teleservice: effect.teleservice, data: effect.data },
+          key: `${step}-${effect.actionId}/child-demand`,
+        });
+        break;
+      case 'generate_document':
+        jobs.push({
+          job: 'workflow.document',
+          payload: {
+            demandId: demand.id,
+            actionId: effect.actionId,
+            step: args.lockVersion,
+            documentTemplate: effect.documentTemplate,
+            filename: documentFileName(effect.filename),
+            visibility: effect.visibility,
+          },
+          key: `${step}-${effect.actionId}/document`,
+        });
         break;
       default:
         events.push(deferred(effect, now));
@@ -175,6 +271,27 @@ export async function writeJobs(outbox: OutboxService, manager: EntityManager, j
       case 'notification.portal':
         await outbox.add(manager, 'notification.portal', planned.payload, { key: planned.key, delayMs: planned.delayMs });
         break;
+      case 'sms.send':
+        await outbox.add(manager, 'sms.send', planned.payload, { key: planned.key, delayMs: planned.delayMs });
+        break;
+      case 'agents.notify':
+        await outbox.add(manager, 'agents.notify', planned.payload, { key: planned.key, delayMs: planned.delayMs });
+        break;
+      case 'workflow.webservice':
+        await outbox.add(manager, 'workflow.webservice', planned.payload, { key: planned.key, delayMs: planned.delayMs });
+        break;
+      case 'workflow.anonymise':
+        await outbox.add(manager, 'workflow.anonymise', planned.payload, { key: planned.key, delayMs: planned.delayMs });
+        break;
+      case 'workflow.delete':
+        await outbox.add(manager, 'workflow.delete', planned.payload, { key: planned.key, delayMs: planned.delayMs });
+        break;
+      case 'workflow.child-demand':
+        await outbox.add(manager, 'workflow.child-demand', planned.payload, { key: planned.key, delayMs: planned.delayMs });
+        break;
+      case 'workflow.document':
+        await outbox.add(manager, 'workflow.document', planned.payload, { key: planned.key, delayMs: planned.delayMs });
+        break;
     }
   }
 }
@@ -186,6 +303,11 @@ export function contactEmailOf(definition: CompiledDefinition, data: Record<stri
   return typeof value === 'string' && value.includes('@') ? value : null;
 }
 
+function deferredBecause(effect: Effect, now: Date, reason: string, channel?: string): NewEvent {
+  const event = deferred(effect, now, channel);
+  return { ...event, payload: { ...event.payload, reason } };
+}
+
 function deferred(effect: Effect, now: Date, channel?: string): NewEvent {
   return {
     at: now,
@@ -194,6 +316,13 @@ function deferred(effect: Effect, now: Date, channel?: string): NewEvent {
     visibility: 'internal' as Visibility,
     payload: compact({ effect: effect.kind, actionId: effect.actionId, channel, reason: 'Effet non encore pris en charge par le moteur.' }),
   };
+}
+
+/** A rendered file name made safe to store and to offer for download (no path, no control character, ≤ 200). */
+function documentFileName(rendered: string): string {
+  // eslint-disable-next-line no-control-regex
+  const name = rendered.replace(/[\u0000-\u001f\u007f/\\]+/g, '-').trim().slice(0, 200);
+  return name || 'document.pdf';
 }
 
 function oneLine(text: string): string {

@@ -11,6 +11,12 @@ import { DataSource } from 'typeorm';
 export class FailingAddresses {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Whether an account with this address (case-insensitive) is marked failing. */
+  async isFailing(address: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM "identity"."account" WHERE email = lower($1) AND failing_email`, [address.trim()]);
+    return rows.length > 0;
+  }
+
   /** Marks the accounts whose email is `address` (case-insensitive); returns how many rows changed. */
   async markFailing(address: string): Promise<number> {
     const rows: { n: number }[] = await this.dataSource.query(

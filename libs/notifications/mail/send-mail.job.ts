@@ -3,13 +3,15 @@ import { DomainError } from '#core';
 import type { JobContext, JobHandler, JobPayload } from '#queue';
 import { FailingAddresses } from './failing-addresses.js';
 import { MailSender } from './mail-sender.js';
-import { MAIL_REJECTED } from './smtp-errors.js';
+import { MAIL_ADDRESS_FAILING, MAIL_REJECTED } from './smtp-errors.js';
 
 /**
  * Handler of `mail.send`: one rendered mail, its Message-ID derived from the job key.
  * Bounce-safe: a permanent rejection (5yz) marks the address failing on its account and fails the job at
  * once (`MAIL_REJECTED` is not retried); a temporary failure (4yz, connection) is retried with the catalogue's
- * exponential backoff, then left failed with its error in BullMQ.
+ * exponential backoff, then left failed with its error in BullMQ. An address already marked failing is not
+ * attempted: the job fails at once with `MAIL_ADDRESS_FAILING` (visible in the dashboard; an operator retries it
+ * once the person has fixed their address, which clears the flag).
  */
 @Injectable()
 export class SendMailJob implements JobHandler<'mail.send'> {
@@ -21,6 +23,10 @@ export class SendMailJob implements JobHandler<'mail.send'> {
   ) {}
 
   async handle(payload: JobPayload<'mail.send'>, context: JobContext<'mail.send'>): Promise<void> {
+    if (await this.failing.isFailing(payload.to)) {
+      context.logger.warn({ attempt: context.attempt }, 'Adresse marquée en échec : courriel non tenté');
+      throw new DomainError(MAIL_ADDRESS_FAILING, 'Adresse marquée en échec après un refus définitif : courriel non tenté.', 'invalid');
+    }
     try {
       const { messageId } = await this.sender.send({ ...payload, messageId: this.sender.messageIdFor(context.key) });
       context.logger.info({ messageId, attempt: context.attempt }, 'Courriel remis au serveur SMTP');

@@ -2,6 +2,8 @@ import { DomainError } from '#core';
 
 export const MAIL_REJECTED = 'MAIL_REJECTED';
 export const MAIL_UNAVAILABLE = 'MAIL_UNAVAILABLE';
+/** The address is marked failing on its account (an earlier permanent rejection): the mail is not attempted. */
+export const MAIL_ADDRESS_FAILING = 'MAIL_ADDRESS_FAILING';
 
 interface SmtpErrorLike {
   code?: unknown;

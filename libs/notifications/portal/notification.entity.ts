@@ -5,11 +5,12 @@ import { Collectivity } from '#territory';
  * A notification the portal shows a logged-in citizen. Row-level security like drafts: the citizen's scope sees
  * (and may mark read) only rows of its `account_sub`; the worker writes them in platform scope.
  *
- * Schema source of truth: migrations/1763800700000-notifications.ts.
+ * Schema source of truth: migrations/1763800700000-notifications.ts (+ 1763801100000-citizen-follow-up: unread index).
  */
 @Entity({ name: 'notification' })
 @Check('notification_kind_check', `kind ~ '^[a-z][a-z0-9_.]*$'`)
 @Index('notification_account_sub_idx', ['accountSub', 'createdAt'])
+@Index('notification_unread_idx', ['accountSub'], { where: 'read_at IS NULL' })
 export class Notification {
   @PrimaryGeneratedColumn('uuid', { name: 'id', primaryKeyConstraintName: 'notification_pkey' })
   id: string;

@@ -152,3 +152,36 @@ function oneLine(text: string): string {
   const line = text.replace(/[\r\n]+/g, ' ').trim();
   return (line || 'Votre demande').slice(0, 250);
 }
+
+/** A workflow `notify_agents` mail: the téléservice's subject and text, a link to the demand, the preference page. */
+export function agentAlertMail(input: { collectivityName: string; subject: string; text: string; html?: string | null; link: string; preferencesUrl: string }): RenderedMail {
+  const text = input.text.trim() || input.subject;
+  return frame({
+    subject: input.subject,
+    collectivityName: input.collectivityName || 'Parvis',
+    contentText: `${text}\n\nOuvrir la demande : ${input.link}`,
+    contentHtml: `${input.html || paragraphs(text)}\n<p><a href="${hbs.escapeExpression(input.link)}">Ouvrir la demande</a></p>`,
+    unsubscribeUrl: input.preferencesUrl,
+  });
+}
+
+const DIGEST_HTML = hbs.compile(`<p>Bonjour,</p>
+<p>Voici {{#if single}}la notification{{else}}les {{count}} notifications{{/if}} reçue{{#unless single}}s{{/unless}} depuis votre dernier récapitulatif :</p>
+<ul>{{#each items}}<li>{{#if collectivityName}}{{collectivityName}} — {{/if}}{{#if link}}<a href="{{link}}">{{title}}</a>{{else}}{{title}}{{/if}}</li>{{/each}}</ul>`);
+
+/** An agent's daily digest: one line per item (collectivity, title, link), the preference page to go back to instant mails. */
+export function agentDigestMail(input: {
+  day: string;
+  items: readonly { title: string; link: string | null; collectivityName: string }[];
+  preferencesUrl: string;
+}): RenderedMail {
+  const count = input.items.length;
+  const lines = input.items.map((item) => `- ${item.collectivityName ? `${item.collectivityName} — ` : ''}${item.title}${item.link ? `\n  ${item.link}` : ''}`);
+  return frame({
+    subject: `Récapitulatif du ${input.day} : ${count} notification${count > 1 ? 's' : ''}`,
+    collectivityName: 'Parvis — gestion de la relation usager',
+    contentText: ['Bonjour,', '', `Voici ${count > 1 ? `les ${count} notifications reçues` : 'la notification reçue'} depuis votre dernier récapitulatif :`, '', ...lines].join('\n'),
+    contentHtml: DIGEST_HTML({ items: input.items, count, single: count === 1 }),
+    unsubscribeUrl: input.preferencesUrl,
+  });
+}

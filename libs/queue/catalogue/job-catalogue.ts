@@ -1,11 +1,22 @@
 import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
-import { RETENTION_STANDARD, RETRY_PERSISTENT, RETRY_STANDARD, type RetentionPolicy, type RetryPolicy } from './job-options.js';
+import { RETENTION_STANDARD, RETRY_NONE, RETRY_PERSISTENT, RETRY_STANDARD, type RetentionPolicy, type RetryPolicy } from './job-options.js';
+import { agentsNotifyPayload } from './payloads/agents-notify.payload.js';
 import { demandDeliverPayload } from './payloads/demand-deliver.payload.js';
+import { demandsBulkPayload } from './payloads/demands-bulk.payload.js';
 import { demandRoutePayload } from './payloads/demand-route.payload.js';
 import { mailSendPayload } from './payloads/mail-send.payload.js';
 import { notificationPortalPayload } from './payloads/notification-portal.payload.js';
+import { scheduledPayload } from './payloads/scheduled.payload.js';
+import { smsSendPayload } from './payloads/sms-send.payload.js';
 import { workflowTimerPayload } from './payloads/workflow-timer.payload.js';
+import {
+  workflowAnonymisePayload,
+  workflowChildDemandPayload,
+  workflowDeletePayload,
+  workflowDocumentPayload,
+  workflowWebservicePayload,
+} from './payloads/workflow-effects.payload.js';
 import type { QueueName } from './queues.js';
 
 /** What the platform knows about one job name. */
@@ -58,12 +69,96 @@ export const JOB_CATALOGUE = {
     retention: RETENTION_STANDARD,
     description: "Remet une demande à sa commune selon son adhésion (GRU, connecteur ou relais par courriel)",
   }),
+  'demands.bulk': defineJob({
+    queue: 'demands',
+    payload: demandsBulkPayload,
+    retry: RETRY_STANDARD,
+    retention: RETENTION_STANDARD,
+    description: 'Applique une action d’un agent (attribution ou action du circuit) à une sélection de demandes, avec sa progression',
+  }),
   'notification.portal': defineJob({
     queue: 'notifications',
     payload: notificationPortalPayload,
     retry: RETRY_STANDARD,
     retention: RETENTION_STANDARD,
     description: "Écrit une notification que le portail montre à l'usager connecté",
+  }),
+  'sms.send': defineJob({
+    queue: 'notifications',
+    payload: smsSendPayload,
+    retry: RETRY_PERSISTENT,
+    retention: RETENTION_STANDARD,
+    description: 'Envoie un SMS déjà rédigé à un numéro, par le fournisseur HTTP configuré',
+  }),
+  'agents.notify': defineJob({
+    queue: 'notifications',
+    payload: agentsNotifyPayload,
+    retry: RETRY_STANDARD,
+    retention: RETENTION_STANDARD,
+    description: "Prévient les agents d'une fonction (courriel immédiat ou récapitulatif quotidien selon leur préférence)",
+  }),
+  'schedule.workflow-timers': defineJob({
+    queue: 'scheduled',
+    payload: scheduledPayload,
+    retry: RETRY_NONE,
+    retention: RETENTION_STANDARD,
+    description: 'Relance les échéances de workflow dues dont la tâche a été perdue (Redis vidé)',
+  }),
+  'schedule.draft-purge': defineJob({
+    queue: 'scheduled',
+    payload: scheduledPayload,
+    retry: RETRY_NONE,
+    retention: RETENTION_STANDARD,
+    description: 'Supprime les brouillons expirés',
+  }),
+  'schedule.account-inactivity': defineJob({
+    queue: 'scheduled',
+    payload: scheduledPayload,
+    retry: RETRY_STANDARD,
+    retention: RETENTION_STANDARD,
+    description: 'Applique la règle d’inactivité des comptes territoriaux (avertissement, puis suppression)',
+  }),
+  'schedule.agent-digest': defineJob({
+    queue: 'scheduled',
+    payload: scheduledPayload,
+    retry: RETRY_STANDARD,
+    retention: RETENTION_STANDARD,
+    description: 'Envoie à chaque agent qui l’a choisi le récapitulatif quotidien de ses notifications',
+  }),
+  'workflow.webservice': defineJob({
+    queue: 'demands',
+    payload: workflowWebservicePayload,
+    retry: RETRY_STANDARD,
+    retention: RETENTION_STANDARD,
+    description: "Appelle le webservice d'une action de workflow, garde sa réponse et rapporte son résultat au workflow",
+  }),
+  'workflow.anonymise': defineJob({
+    queue: 'demands',
+    payload: workflowAnonymisePayload,
+    retry: RETRY_STANDARD,
+    retention: RETENTION_STANDARD,
+    description: "Efface les données personnelles d'une demande (champs et fichiers marqués personnels), garde les statistiques",
+  }),
+  'workflow.delete': defineJob({
+    queue: 'demands',
+    payload: workflowDeletePayload,
+    retry: RETRY_STANDARD,
+    retention: RETENTION_STANDARD,
+    description: 'Supprime une demande, son historique et ses fichiers à la date prévue par son workflow',
+  }),
+  'workflow.child-demand': defineJob({
+    queue: 'demands',
+    payload: workflowChildDemandPayload,
+    retry: RETRY_STANDARD,
+    retention: RETENTION_STANDARD,
+    description: "Crée une demande fille sur un autre téléservice de la même collectivité, liée à sa demande mère",
+  }),
+  'workflow.document': defineJob({
+    queue: 'demands',
+    payload: workflowDocumentPayload,
+    retry: RETRY_STANDARD,
+    retention: RETENTION_STANDARD,
+    description: 'Produit un document (PDF) à partir d’un modèle et le joint à la demande',
   }),
 } as const;
 

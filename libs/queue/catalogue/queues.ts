@@ -6,6 +6,7 @@
 export const QUEUES = {
   notifications: { concurrency: 5, description: 'Courriels, SMS et notifications internes' },
   demands: { concurrency: 5, description: 'Routage des demandes et échéances de leurs workflows' },
+  scheduled: { concurrency: 1, description: 'Travaux planifiés (planificateurs BullMQ) : échéances perdues, purge des brouillons, récapitulatifs' },
 } as const satisfies Record<string, QueueSettings>;
 
 export interface QueueSettings {

@@ -3,6 +3,6 @@ export interface JobEnvelope {
   payload: unknown;
   /** Correlation id of the request whose transaction wrote the outbox row. */
   correlationId: string | null;
-  /** Id of the outbox row (bigint as text). */
-  outboxId: string;
+  /** Id of the outbox row (bigint as text); null for a job produced by a job scheduler. */
+  outboxId: string | null;
 }

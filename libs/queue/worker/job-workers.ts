@@ -20,6 +20,8 @@ export class JobWorkers {
     private readonly prefix: string,
     private readonly metrics: QueueMetrics,
     private readonly logger: Logger,
+    /** BullMQ lock of a running job, also the stalled-job check interval (QUEUE_LOCK_MS). */
+    private readonly lockMs = 30_000,
   ) {}
 
   get running(): boolean {
@@ -34,11 +36,13 @@ export class JobWorkers {
         connection,
         prefix: this.prefix,
         concurrency: QUEUES[queue].concurrency,
+        lockDuration: this.lockMs,
+        stalledInterval: this.lockMs,
         autorun: true,
       });
       worker.on('completed', (job, outcome) => {
         if (outcome === 'duplicate') this.metrics.recordDuplicate(job.name);
-        else this.metrics.recordCompleted(job.name);
+        else this.metrics.recordCompleted(job.name, job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined);
       });
       worker.on('failed', (job, error) => this.onFailed(queue, job, error));
       let lastErrorLog = 0;

@@ -12,7 +12,7 @@ import { QueueWorkerModule } from './queue-worker.module.js';
 @Global()
 @Module({
   providers: [
-    { provide: APP_CONFIG, useValue: { redis: { url: 'redis://127.0.0.1:1', prefix: 'unit' }, database: { url: 'postgres://x/y' }, outbox: { pollMs: 50, batchSize: 10 } } },
+    { provide: APP_CONFIG, useValue: { redis: { url: 'redis://127.0.0.1:1', prefix: 'unit' }, database: { url: 'postgres://x/y' }, outbox: { pollMs: 50, batchSize: 10 }, queue: { lockMs: 30_000 } } },
     { provide: LOGGER, useValue: createLogger({ level: 'silent', app: 'worker' }) },
     { provide: Clock, useValue: new ManualClock() },
     { provide: DataSource, useValue: {} },

@@ -21,6 +21,7 @@ import { QueueProducerModule } from '../outbox/queue-producer.module.js';
 import { OutboxRelay, type OutboxRelayOptions } from '../relay/outbox-relay.js';
 import { JobReceipts } from '../runner/job-receipts.js';
 import { JobRunner } from '../runner/job-runner.js';
+import { JobSchedulers, type JobSchedule } from './job-schedules.js';
 import { JobWorkers } from './job-workers.js';
 import { bullPrefix, QueueRegistry, type QueueConnectionFactory } from './queue-registry.js';
 
@@ -39,6 +40,8 @@ export interface QueueWorkerModuleOptions {
     /** Run the outbox relay in this process (default true). */
     enabled?: boolean;
   } & Pick<OutboxRelayOptions, 'listen' | 'purgeEveryMs' | 'enqueueTimeoutMs'>;
+  /** The BullMQ job schedulers this worker registers at start (idempotent upserts; others of their queue are removed). */
+  schedules?(config: AppConfig): JobSchedule[];
 }
 
 /** Starts the workers and the relay when the app has bootstrapped; stops them (waiting for work in progress) before shutdown. */
@@ -48,15 +51,18 @@ export class QueueWorkerLifecycle implements OnApplicationBootstrap, BeforeAppli
     private readonly workers: JobWorkers,
     private readonly relay: OutboxRelay,
     private readonly queues: QueueRegistry,
+    private readonly schedulers: JobSchedulers,
     @Inject(RELAY_SETTINGS) private readonly relayEnabled: boolean,
   ) {}
 
   onApplicationBootstrap() {
     this.workers.start();
     if (this.relayEnabled) this.relay.start();
+    this.schedulers.start();
   }
 
   async beforeApplicationShutdown() {
+    await this.schedulers.stop();
     await this.relay.stop();
     await this.workers.stop();
     await this.queues.close();
@@ -102,9 +108,9 @@ export class QueueWorkerModule {
         },
         {
           provide: JobWorkers,
-          useFactory: (runner: JobRunner, queues: QueueRegistry, connect: QueueConnectionFactory, metrics: QueueMetrics, logger: Logger) =>
-            new JobWorkers(runner, queues.names(), connect, queues.prefix, metrics, logger),
-          inject: [JobRunner, QueueRegistry, QUEUE_CONNECTION_FACTORY, QueueMetrics, LOGGER],
+          useFactory: (runner: JobRunner, queues: QueueRegistry, connect: QueueConnectionFactory, metrics: QueueMetrics, logger: Logger, config: AppConfig) =>
+            new JobWorkers(runner, queues.names(), connect, queues.prefix, metrics, logger, config.queue.lockMs),
+          inject: [JobRunner, QueueRegistry, QUEUE_CONNECTION_FACTORY, QueueMetrics, LOGGER, APP_CONFIG],
         },
         {
           provide: OutboxRelay,
@@ -121,9 +127,14 @@ export class QueueWorkerModule {
             ),
           inject: [DataSource, QueueRegistry, Clock, LOGGER, QueueMetrics, APP_CONFIG],
         },
+        {
+          provide: JobSchedulers,
+          useFactory: (queues: QueueRegistry, config: AppConfig, logger: Logger) => new JobSchedulers(queues, options.schedules?.(config) ?? [], logger),
+          inject: [QueueRegistry, APP_CONFIG, LOGGER],
+        },
         QueueWorkerLifecycle,
       ],
-      exports: [QueueProducerModule, QueueMetrics, QueueRegistry, OutboxRelay, JobWorkers, JobReceipts],
+      exports: [QueueProducerModule, QueueMetrics, QueueRegistry, OutboxRelay, JobWorkers, JobReceipts, JobSchedulers],
     };
   }
 }

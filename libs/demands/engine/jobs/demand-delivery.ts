@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '#core';
-import { agentNewDemandMail, relayMail, type SummaryLine } from '#notifications';
+import { agentNewDemandMail, agentRecipients, alertAgents, relayMail, type SummaryLine } from '#notifications';
 import type { SummaryEntry } from '#forms';
 import { Collectivity, type CounterOffer, type TerritoryService } from '#territory';
 import type { Demand } from '../../entities/demand.entity.js';
@@ -10,7 +10,8 @@ import type { DemandEngine } from '../engine-context.js';
 /**
  * How a demand reaches the commune competent for it, by the commune's current counter membership:
  * - `gru` (Partenaire, Abonné): the demand is in the commune's GRU by its `collectivity_id`; every agent of the
- *   commune (active `agent_role` with an email) gets one mail, key `agent-new/<demandId>/<agentRoleId>`;
+ *   commune (active `agent_role` with an email) gets one mail, key `agent-new/<demandId>/<agentRoleId>`, or a line
+ *   of their daily digest (same key) by preference; an address marked failing is skipped, said in the event;
  * - `connector` (Connecté): a `connector_delivery` row waits `pending` with a JSON snapshot (the connector comes later);
  * - `email_relay` (no current membership, a `contact_email`): one mail with a readable summary to the commune,
  *   key `relay/<demandId>/<collectivityId>`, and a citizen-visible event naming the commune; a routed demand stays
@@ -91,32 +92,46 @@ export class DemandDelivery {
     const teleserviceTitle = teleservice?.title ?? 'Demande';
     switch (plan.mode) {
       case 'gru': {
-        const agents: { id: string; account_email: string }[] = await manager.query(
-          `SELECT DISTINCT ON (account_sub) id, account_email FROM "agent_role"
-            WHERE collectivity_id = $1 AND revoked_at IS NULL AND account_email IS NOT NULL
-            ORDER BY account_sub, created_at, id`,
-          [commune.id],
+        // Each agent of the commune, by preference: a mail now, or a line of their daily digest; a failing address is skipped.
+        const link = `${this.backofficeUrl()}/demandes/${demand.id}`;
+        const agents = await agentRecipients(manager, commune.id);
+        const alerted = await alertAgents(
+          manager,
+          this.engine.outbox,
+          agents,
+          {
+            collectivityId: commune.id,
+            demandId: demand.id,
+            keyPrefix: `agent-new/${demand.id}`,
+            title: `Nouvelle demande : ${teleserviceTitle} (n° ${demand.trackingCode})`,
+            link,
+            mail: () =>
+              agentNewDemandMail({
+                collectivityName: commune.name,
+                teleserviceTitle,
+                trackingCode: demand.trackingCode,
+                link,
+                preferencesUrl: `${this.backofficeUrl()}/preferences/notifications`,
+              }),
+          },
+          now,
         );
-        for (const agent of agents) {
-          const mail = agentNewDemandMail({
-            collectivityName: commune.name,
-            teleserviceTitle,
-            trackingCode: demand.trackingCode,
-            link: `${this.backofficeUrl()}/demandes/${demand.id}`,
-            preferencesUrl: `${this.backofficeUrl()}/preferences/notifications`,
-          });
-          await this.engine.outbox.add(manager, 'mail.send', { to: agent.account_email, ...mail }, { key: `agent-new/${demand.id}/${agent.id}` });
-        }
+        const notified = alerted.instant + alerted.digest;
         await repository.appendEvent(demand, {
           at: now,
           kind: 'delivered',
           actor: ACTOR,
           visibility: 'internal',
           payload: {
-            text: `Demande confiée à la GRU de ${commune.name} (offre ${plan.offer === 'abonne' ? 'Abonné' : 'Partenaire'}) ; ${agents.length} agent(s) prévenu(s) par courriel.`,
+            text:
+              `Demande confiée à la GRU de ${commune.name} (offre ${plan.offer === 'abonne' ? 'Abonné' : 'Partenaire'}) ; ${notified} agent(s) prévenu(s) par courriel` +
+              (alerted.digest ? ` (dont ${alerted.digest} par le récapitulatif quotidien)` : '') +
+              (alerted.skipped.length ? ` ; ${alerted.skipped.length} agent(s) non prévenu(s) : ${alerted.skipped[0]!.reason}.` : '.'),
             collectivityId: commune.id,
             channel: 'gru',
-            agentsNotified: agents.length,
+            agentsNotified: notified,
+            ...(alerted.digest ? { agentsInDigest: alerted.digest } : {}),
+            ...(alerted.skipped.length ? { agentsSkipped: alerted.skipped } : {}),
           },
         });
         return;
