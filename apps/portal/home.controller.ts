@@ -71,12 +71,4 @@ export class HomeController {
       fields: plural(teleservice.fieldCount, 'champ', 'champs'),
     };
   }
-
-  /** Form filling is not built yet: a French page says so, with the way back. */
-  @Get('demarches/:instance/:slug/formulaire')
-  @Render('formulaire-bientot')
-  async form(@Param('instance') instance: string, @Param('slug') slug: string) {
-    const teleservice = await this.catalogue.getTeleservice(instance, slug);
-    return { pageTitle: `Formulaire bientôt disponible — ${teleservice.title} — Démarches`, navigation: portalNavigation('demarches'), teleservice };
-  }
 }

@@ -3,6 +3,7 @@ export function portalNavigation(current: 'demarches' | 'mes-demarches' | 'aide'
   return [
     { href: '/', label: 'Démarches', current: current === 'demarches' },
     { href: '/mes-demarches', label: 'Mes démarches', current: current === 'mes-demarches' },
-    { href: '/aide', label: 'Besoin d’aide ?', current: current === 'aide' },
+    // The layout adds `?depuis=<current page>` (res.locals.helpOrigin, apps/portal/citizen): help knows where it was asked.
+    { href: '/aide', label: 'Besoin d’aide ?', current: current === 'aide', withOrigin: true },
   ];
 }

@@ -8,7 +8,7 @@ import { HomeController } from './home.controller.js';
 /** The citizen portal: the catalogue (search, téléservice pages), and login through the territorial account (sessions in Redis). */
 @Module({
   imports: [
-    WebSessionModule.forApp({ app: 'portal', scopes: 'openid profile email', cookieName: 'parvis_portal' }),
+    WebSessionModule.forApp({ app: 'portal', scopes: 'openid profile email address phone certification', cookieName: 'parvis_portal' }),
     PortalFormsModule,
     PortalCitizenModule,
   ],

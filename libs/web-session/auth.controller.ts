@@ -8,7 +8,7 @@ import { safeReturnTo } from './return-to.js';
 import type { WebSessionStore } from './session-store.js';
 import { WebApp } from './web-app.js';
 import { WEB_SESSION_STORE } from './web-session.middleware.js';
-import type { SessionUser } from './web-session.types.js';
+import type { SessionProfile, SessionUser } from './web-session.types.js';
 
 /** A login must come back from the provider within this time. */
 const LOGIN_TTL_MS = 10 * 60 * 1000;
@@ -85,6 +85,7 @@ export class AuthController {
         sid: typeof claims.sid === 'string' ? claims.sid : undefined,
         idToken: tokens.id_token!,
         authenticatedAt: this.clock.now().getTime(),
+        profile: profileOf(info),
       };
     } catch (error) {
       this.logger.warn({ err: error }, 'Échec du retour de connexion OpenID Connect');
@@ -139,4 +140,23 @@ function displayName(info: Record<string, unknown>): string {
   const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
   const full = [text(info.given_name), text(info.family_name)].filter(Boolean).join(' ');
   return full || text(info.name) || text(info.preferred_username) || text(info.email) || 'Mon compte';
+}
+
+/** The profile claims worth keeping in the session (prefill of forms), strings only, bounded. */
+export function profileOf(info: Record<string, unknown>): SessionProfile {
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim().slice(0, 300) : undefined);
+  const profile: SessionProfile = { certified: text(info.certification_level) !== undefined && info.certification_level !== 'none' };
+  for (const [key, claim] of [['given_name', 'given_name'], ['family_name', 'family_name'], ['email', 'email'], ['phone', 'phone_number'], ['birthdate', 'birthdate'], ['gender', 'gender']] as const) {
+    const value = text(info[claim]);
+    if (value) profile[key] = value;
+  }
+  if (typeof info.address === 'object' && info.address !== null && !Array.isArray(info.address)) {
+    const address: Record<string, string> = {};
+    for (const key of ['formatted', 'street_address', 'postal_code', 'locality', 'region', 'country']) {
+      const value = text((info.address as Record<string, unknown>)[key]);
+      if (value) address[key] = value;
+    }
+    if (Object.keys(address).length) profile.address = address;
+  }
+  return profile;
 }

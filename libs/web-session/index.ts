@@ -6,4 +6,5 @@ export { RelyingParty, IDENTITY_UNAVAILABLE } from './relying-party.js';
 export { WEB_SESSION_STORE, CSRF_INVALID } from './web-session.middleware.js';
 export { LOGIN_FAILED } from './auth.controller.js';
 export { safeReturnTo } from './return-to.js';
-export type { SessionUser, WebAppKind, WebSessionData, PendingLogin } from './web-session.types.js';
+export type { SessionUser, SessionProfile, WebAppKind, WebSessionData, PendingLogin } from './web-session.types.js';
+export { profileOf } from './auth.controller.js';

@@ -83,7 +83,11 @@ export class WebSessionMiddleware implements NestMiddleware {
     }
     const expected = session.data?.csrf;
     const body = req.body as Record<string, unknown> | undefined;
-    const sent = typeof body?._csrf === 'string' ? body._csrf : typeof req.headers['x-csrf-token'] === 'string' ? req.headers['x-csrf-token'] : '';
+    // A multipart form (file upload without JavaScript) is read by its handler, after this check: its token
+    // travels in the action's query string (`?_csrf=`), the page answering it redirects at once (303).
+    const multipart = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
+    const query = multipart && typeof req.query?._csrf === 'string' ? req.query._csrf : '';
+    const sent = typeof body?._csrf === 'string' ? body._csrf : typeof req.headers['x-csrf-token'] === 'string' ? req.headers['x-csrf-token'] : query;
     if (!expected || !sent || !sameString(expected, sent)) {
       throw DomainError.forbidden(CSRF_INVALID, 'Le formulaire a expiré ou ne vient pas de cette page. Rechargez la page et recommencez.');
     }

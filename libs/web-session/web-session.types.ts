@@ -16,6 +16,22 @@ export interface SessionUser {
   idToken: string;
   /** Milliseconds since the epoch, from the platform clock. */
   authenticatedAt: number;
+  /** Profile claims the app was granted (forms prefill from them); absent for sessions opened before they were kept. */
+  profile?: SessionProfile;
+}
+
+/** The person's profile claims as userinfo gave them (only those of the granted scopes). Personal data: never logged. */
+export interface SessionProfile {
+  given_name?: string;
+  family_name?: string;
+  email?: string;
+  phone?: string;
+  birthdate?: string;
+  gender?: string;
+  /** OIDC `address` claim (street_address, postal_code, locality…). */
+  address?: Record<string, string>;
+  /** True when the identity was certified (FranceConnect): `certification_level` other than `none`. */
+  certified: boolean;
 }
 
 /** A login on its way to the provider: the checks of its callback. */
@@ -35,4 +51,6 @@ export interface WebSessionData {
   lastSeenAt: number;
   user?: SessionUser;
   login?: PendingLogin;
+  /** Values an app keeps with the session (the portal's anonymous forms in progress); the app bounds their size. */
+  app?: Record<string, unknown>;
 }

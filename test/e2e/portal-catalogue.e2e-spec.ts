@@ -128,7 +128,8 @@ describe('portal catalogue', () => {
 
     const form = await page('/demarches/saint-genis-laval/pass-decheterie/formulaire');
     expect(form.response.status).toBe(200);
-    expect(form.html).toContain('<h1>Formulaire bientôt disponible</h1>');
+    // A téléservice that needs an account: the form's start page explains why and offers to log in.
+    expect(form.html).toContain('<h1>Connectez-vous pour faire cette démarche</h1>');
   });
 
   it('answers 404 in French for an unknown, unlisted or test-instance téléservice', async () => {

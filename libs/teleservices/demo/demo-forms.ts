@@ -377,6 +377,7 @@ export const HELP_FORM = {
         ] },
         { id: 'code_suivi', type: 'text', format: 'regex', pattern: '[2-9A-HJKMNP-Z]{10}', patternMessage: 'Code de suivi à 10 caractères.', label: 'Code de suivi de la demande', required: true, condition: "field.sujet = 'suivi'" },
         { id: 'page', type: 'text', label: 'Page concernée', hint: 'Renseignée automatiquement depuis la page où vous avez demandé de l’aide.', maxLength: 500 },
+        { id: 'demarche', type: 'text', label: 'Démarche concernée', hint: 'Renseignée automatiquement quand vous demandez de l’aide depuis une démarche.', maxLength: 300 },
         { id: 'message', type: 'long_text', label: 'Votre message', required: true, minLength: 10, maxLength: 3000 },
         { id: 'capture', type: 'file', label: 'Capture d’écran', accept: ['image/png', 'image/jpeg'], maxSizeBytes: 5 * MO },
         { id: 'email', type: 'email', label: 'Courriel pour vous répondre', required: true, prefill: { from: 'profile', attribute: 'email' }, personalData: true },
