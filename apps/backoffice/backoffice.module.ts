@@ -1,15 +1,29 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '#agents';
-import { AgentInboxQueries, DemandEngineModule } from '#demands';
+import { AgentBulkOperations, AgentExportQueries, AgentInboxQueries, AgentSavedViews, AgentStatistics, AssignDemand, CommentOnDemand, DemandEngineModule, RerouteDemand } from '#demands';
+import { AgentNotificationsModule } from '#notifications';
+import { TerritoryModule } from '#territory';
 import { WebSessionModule } from '#web-session';
+import { AdminModule } from './admin/admin.module.js';
 import { AgentGuard } from './agent.guard.js';
+import { BuilderModule } from './builder/builder.module.js';
 import { DemandsController } from './demands.controller.js';
 import { HomeController } from './home.controller.js';
+import { PreferencesController } from './preferences.controller.js';
+import { StatisticsController } from './statistics.controller.js';
 
 /** The back office (GRU): agents log in through the territorial account; their roles come from `agent_role`. */
 @Module({
-  imports: [WebSessionModule.forApp({ app: 'backoffice', scopes: 'openid profile email', cookieName: 'parvis_bo' }), AgentsModule, DemandEngineModule],
-  controllers: [HomeController, DemandsController],
-  providers: [AgentGuard, AgentInboxQueries],
+  imports: [
+    WebSessionModule.forApp({ app: 'backoffice', scopes: 'openid profile email', cookieName: 'parvis_bo' }),
+    AgentsModule,
+    DemandEngineModule,
+    TerritoryModule,
+    AgentNotificationsModule,
+    BuilderModule,
+    AdminModule,
+  ],
+  controllers: [HomeController, DemandsController, PreferencesController, StatisticsController],
+  providers: [AgentGuard, AgentInboxQueries, AgentExportQueries, AgentSavedViews, AgentBulkOperations, AgentStatistics, CommentOnDemand, AssignDemand, RerouteDemand],
 })
 export class BackofficeModule {}

@@ -23,11 +23,22 @@ export class HomeController {
   @Render('dashboard')
   async dashboard(@Req() req: Request) {
     const agent = req.agent!;
-    const counters = await this.inbox.countersByTeleservice(agentCaller(agent));
+    const caller = agentCaller(agent);
+    const counters = await this.inbox.countersByTeleservice(caller);
+    const mine = await this.inbox.myLatest(caller, 10);
+    const labels = await this.inbox.labelsFor(mine);
+    const titles = await this.inbox.teleserviceTitles(mine.map((d) => d.teleserviceId));
     return {
       pageTitle: 'Tableau de bord',
       navigation: NAVIGATION('dashboard'),
-      counters: counters.map((c) => ({ ...c, href: `/demandes?teleservice=${c.teleserviceId}` })),
+      counters: counters.map((c) => ({ ...c, href: `/demandes?teleservice=${c.teleserviceId}`, mineHref: `/demandes?teleservice=${c.teleserviceId}&attribution=moi&etat=ouvertes` })),
+      mine: mine.map((d) => ({
+        id: d.id,
+        trackingCode: d.trackingCode,
+        teleservice: titles.get(d.teleserviceId) ?? '',
+        statusLabel: labels.get(d.id)?.statusLabel ?? d.status,
+        summaryLine: labels.get(d.id)?.summaryLine ?? '',
+      })),
       collectivities: agent.collectivities.map((c) => ({ ...c, roleLabels: c.roles.map((role) => ROLE_LABELS[role] ?? role).join(', ') })),
     };
   }

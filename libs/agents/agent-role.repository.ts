@@ -41,6 +41,25 @@ export class AgentRoleRepository {
     }) as Promise<(AgentRole & { collectivity: Collectivity })[]>;
   }
 
+  /** Serialises role changes of one collectivity until the transaction ends (the last-administrator rule). */
+  async lockCollectivity(collectivityId: string): Promise<void> {
+    await this.db.query(`SELECT pg_advisory_xact_lock(hashtext('parvis:agent-roles:' || $1))`, [collectivityId]);
+  }
+
+  /** Active administrators of a collectivity other than `exceptSub`. */
+  countOtherAdministrators(collectivityId: string, exceptSub: string): Promise<number> {
+    return this.roles.createQueryBuilder('r').where('r.collectivity_id = :collectivityId AND r.role = :role AND r.revoked_at IS NULL AND r.account_sub <> :exceptSub', { collectivityId, role: 'administrator', exceptSub }).getCount();
+  }
+
+  /** Active roles of one account in one collectivity. */
+  findActiveIn(accountSub: string, collectivityId: string): Promise<AgentRole[]> {
+    return this.roles.find({ where: { accountSub, collectivityId, revokedAt: IsNull() }, order: { role: 'ASC' } });
+  }
+
+  async setFunctions(accountSub: string, collectivityId: string, functions: string[]): Promise<void> {
+    await this.roles.update({ accountSub, collectivityId, revokedAt: IsNull() }, { functions });
+  }
+
   findCollectivity(idOrSlug: string): Promise<Collectivity | null> {
     const repo = this.db.getRepository(Collectivity);
     return /^[0-9a-f-]{36}$/i.test(idOrSlug) ? repo.findOneBy({ id: idOrSlug }) : repo.findOneBy({ slug: idOrSlug });

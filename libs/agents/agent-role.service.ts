@@ -8,7 +8,25 @@ export const AgentErrors = {
   AGENT_ROLE_REQUIRED: 'AGENT_ROLE_REQUIRED',
   UNKNOWN_COLLECTIVITY: 'UNKNOWN_COLLECTIVITY',
   INVALID_ROLE: 'INVALID_ROLE',
+  LAST_ADMINISTRATOR: 'LAST_ADMINISTRATOR',
+  INVALID_FUNCTION: 'INVALID_FUNCTION',
 } as const;
+
+/** The roles a collectivity's administrator gives (the platform role is given by the platform team only). */
+export const COLLECTIVITY_ROLES = ['agent', 'administrator'] as const;
+export type CollectivityRoleName = (typeof COLLECTIVITY_ROLES)[number];
+const FUNCTION_ID = /^[a-z][a-z0-9_-]{0,62}$/;
+
+/** One account's roles and workflow functions in one collectivity, as an administrator sets them. */
+export interface SetRolesCommand {
+  accountSub: string;
+  accountEmail: string | null;
+  collectivityId: string;
+  /** Empty: every agent/administrator role is revoked (the platform role is left as is). */
+  roles: CollectivityRoleName[];
+  /** Workflow function ids (`receiver`, …) the account holds; empty: every function (former rule). */
+  functions: string[];
+}
 
 export const NO_AGENT_ACCESS_MESSAGE =
   'Votre compte n’a pas d’accès agent. Si vous travaillez pour une collectivité, demandez à son administrateur de vous donner un rôle, puis reconnectez-vous.';
@@ -33,7 +51,7 @@ export class AgentRoleService {
   private readonly repository: AgentRoleRepository;
 
   constructor(
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
     private readonly clock: Clock,
   ) {
     this.repository = new AgentRoleRepository(dataSource);
@@ -73,6 +91,45 @@ export class AgentRoleService {
   async revoke(accountSub: string, collectivityIdOrSlug: string, role?: AgentRoleName): Promise<number> {
     const collectivity = await this.collectivity(collectivityIdOrSlug);
     return this.repository.revoke(accountSub, collectivity.id, role, this.clock.now());
+  }
+
+  /**
+   * Sets one account's agent/administrator roles and workflow functions in a collectivity, in one transaction
+   * serialised per collectivity. Refuses (`LAST_ADMINISTRATOR`, nothing written) a change that would leave the
+   * collectivity without any active administrator: an administrator cannot lock everyone out, themselves included.
+   */
+  async setRoles(command: SetRolesCommand): Promise<{ granted: CollectivityRoleName[]; revoked: CollectivityRoleName[] }> {
+    const roles = [...new Set(command.roles)];
+    for (const role of roles) {
+      if (!COLLECTIVITY_ROLES.includes(role)) throw DomainError.invalid(AgentErrors.INVALID_ROLE, `Rôle inconnu : ${String(role)}.`, [{ path: 'roles', code: 'UNKNOWN', message: `Rôle inconnu : ${String(role)}.` }]);
+    }
+    const functions = [...new Set(command.functions)];
+    const wrong = functions.filter((f) => !FUNCTION_ID.test(f));
+    if (wrong.length) {
+      throw DomainError.invalid(AgentErrors.INVALID_FUNCTION, `Fonction invalide : ${wrong.join(', ')} (minuscules, chiffres, « _ » et « - », commençant par une lettre).`, [
+        { path: 'functions', code: 'PATTERN', message: `Fonction invalide : ${wrong.join(', ')}.` },
+      ]);
+    }
+    return this.dataSource.transaction(async (manager) => {
+      const repository = new AgentRoleRepository(manager);
+      await repository.lockCollectivity(command.collectivityId);
+      const current = (await repository.findActiveIn(command.accountSub, command.collectivityId)).map((r) => r.role).filter((r): r is CollectivityRoleName => r !== 'platform');
+      const granted = roles.filter((r) => !current.includes(r));
+      const revoked = current.filter((r) => !roles.includes(r));
+      if (revoked.includes('administrator') && (await repository.countOtherAdministrators(command.collectivityId, command.accountSub)) === 0) {
+        throw DomainError.conflict(
+          AgentErrors.LAST_ADMINISTRATOR,
+          'Impossible de retirer ce rôle d’administrateur : c’est le dernier de la collectivité. Nommez d’abord un autre administrateur.',
+        );
+      }
+      const now = this.clock.now();
+      for (const role of revoked) await repository.revoke(command.accountSub, command.collectivityId, role, now);
+      for (const role of granted) {
+        await repository.insert({ accountSub: command.accountSub, accountEmail: command.accountEmail, collectivityId: command.collectivityId, role, functions, createdAt: now, revokedAt: null });
+      }
+      await repository.setFunctions(command.accountSub, command.collectivityId, functions);
+      return { granted, revoked };
+    });
   }
 
   async listActive(collectivityIdOrSlug?: string) {

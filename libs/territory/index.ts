@@ -1,10 +1,12 @@
 import { Collectivity } from './collectivity.entity.js';
 import { Instance } from './instance.entity.js';
 import { Membership } from './membership.entity.js';
+import { CollectivityBranding } from './collectivity-branding.entity.js';
 
-export { Collectivity, Membership, Instance };
+export { Collectivity, Membership, Instance, CollectivityBranding };
+export { LOGO_MEDIA_TYPES, type LogoMediaType } from './collectivity-branding.entity.js';
 /** The territory's entities, registered in the platform's DataSource (libs/platform/schema.ts). */
-export const TERRITORY_ENTITIES = [Collectivity, Membership, Instance];
+export const TERRITORY_ENTITIES = [Collectivity, Membership, Instance, CollectivityBranding];
 
 export {
   COLLECTIVITY_KINDS,

@@ -291,7 +291,7 @@ describe('back-office inbox and demand view', () => {
       await Promise.all([page.waitForURL(`${backoffice.url}/demandes`), page.getByRole('button', { name: 'Se connecter' }).click()]);
       expect(await page.locator('h1').innerText()).toBe('Demandes');
 
-      await page.getByLabel('Statut').selectOption({ label: 'En cours d’instruction' });
+      await page.getByLabel('Statut', { exact: true }).selectOption({ label: 'En cours d’instruction' });
       await page.getByRole('button', { name: 'Filtrer' }).click();
       await page.waitForURL(/statut=in_progress/);
       const rows = page.locator('table.inbox-table tbody tr');

@@ -7,7 +7,7 @@ import type { Attachment } from '../entities/attachment.entity.js';
 import type { DemandEvent } from '../entities/demand-event.entity.js';
 import type { DemandMessage } from '../entities/demand-message.entity.js';
 import type { Demand } from '../entities/demand.entity.js';
-import { conditionEvaluator } from '../engine/compiled-definitions.js';
+import { conditionEvaluator, type CompiledDefinition } from '../engine/compiled-definitions.js';
 import { DemandEngine } from '../engine/engine-context.js';
 import { toDemand } from '../repositories/rows.js';
 import { DemandRepository } from '../repositories/demand.repository.js';
@@ -35,7 +35,25 @@ export interface InboxFilters {
   submittedBefore?: Date;
   /** Tracking code, or text contained in the demand's data (case-insensitive). */
   text?: string;
+  channels?: string[];
+  /** Narrow to some of the scope's collectivities (never widens it: RLS and the scope filter stay). */
+  collectivityIds?: string[];
+  /**
+   * Who has it: `me` (assigned to the agent), `my_functions` (assigned to a function and no person — a processing
+   * role grants every function of the workflow for now, see `agentFunctionsFor`), `nobody` (unassigned).
+   */
+  assigned?: { kind: 'me'; sub: string } | { kind: 'my_functions'; functions?: string[] } | { kind: 'nobody' };
+  /** Open (not closed), waiting for the citizen (an information request pending), or closed demands only. */
+  state?: 'open' | 'waiting' | 'closed';
+  /** Conditions on form fields (top-level values of `data`). */
+  fields?: FieldFilter[];
 }
+
+/** A condition on a form field: equals (text form of the value), contains (case-insensitive), between (dates or numbers, inclusive). */
+export type FieldFilter =
+  | { fieldId: string; op: 'equals'; value: string }
+  | { fieldId: string; op: 'contains'; value: string }
+  | { fieldId: string; op: 'between'; from?: string; to?: string };
 
 export interface InboxPageRequest {
   /** Rows after this cursor (older), from a page's `next`. */
@@ -44,6 +62,8 @@ export interface InboxPageRequest {
   before?: string | null;
   /** 1–200, default 50. */
   limit?: number;
+  /** By submission date: newest first (`desc`, default) or oldest first (`asc`). */
+  order?: 'asc' | 'desc';
 }
 
 export interface InboxPage {
@@ -59,6 +79,16 @@ export interface TeleserviceCounter {
   title: string;
   open: number;
   total: number;
+  /** Open demands assigned to the agent (« à traiter par moi »). */
+  mine: number;
+}
+
+/** How a listing shows a demand: status label and colour, summary line, values of the fields marked `inListings`. */
+export interface DemandLabels {
+  statusLabel: string;
+  statusColour: string | null;
+  summaryLine: string;
+  listing: { label: string; value: string }[];
 }
 
 export interface StatusChoice {
@@ -83,13 +113,17 @@ export interface AgentDemandView {
   functions: string[];
   /** Labels of the workflow's statuses, by id (for the history). */
   statusLabels: Record<string, string>;
+  /** The workflow's functions (id, label), for assignment. */
+  functionChoices: { id: string; label: string }[];
+  /** The workflow's back-office fields with the demand's values (agents only). */
+  backofficeFields: { id: string; label: string; value: string }[];
 }
 
 @Injectable()
 export class AgentInboxQueries {
   constructor(private readonly engine: DemandEngine) {}
 
-  /** A page of the inbox, newest submitted first; keyset pagination both ways on (submitted_at, id). */
+  /** A page of the inbox, newest submitted first (or oldest, `page.order`); keyset pagination both ways on (submitted_at, id). */
   inbox(caller: EngineCaller, filters: InboxFilters, page: InboxPageRequest = {}): Promise<InboxPage> {
     const scope = agentScopeOf(caller);
     return this.engine.transaction(scope, async (manager) => {
@@ -98,15 +132,17 @@ export class AgentInboxQueries {
       const { where, params } = inboxWhere(scope, filters);
       const backwards = !page.after && !!page.before;
       const cursor = page.after ? decodeCursor(page.after) : page.before ? decodeCursor(page.before) : null;
+      // Reading towards the end of the list (`after`) in its order, or back towards its start (`before`).
+      const ascending = (page.order === 'asc') !== backwards;
       if (cursor) {
         params.push(cursor.at, cursor.id);
-        where.push(`("submitted_at", "id") ${backwards ? '>' : '<'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+        where.push(`("submitted_at", "id") ${ascending ? '>' : '<'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
       }
       params.push(limit + 1);
       const rows: Record<string, unknown>[] = await manager.query(
         `SELECT *, to_json("submitted_at") #>> '{}' AS "cursor_at" FROM "demand"
           WHERE ${where.join(' AND ')}
-          ORDER BY "submitted_at" ${backwards ? 'ASC' : 'DESC'}, "id" ${backwards ? 'ASC' : 'DESC'}
+          ORDER BY "submitted_at" ${ascending ? 'ASC' : 'DESC'}, "id" ${ascending ? 'ASC' : 'DESC'}
           LIMIT $${params.length}`,
         params,
       );
@@ -140,15 +176,50 @@ export class AgentInboxQueries {
     const scope = agentScopeOf(caller);
     return this.engine.transaction(scope, async (manager) => {
       requireTenantScope(manager, 'agent');
-      const rows: { teleservice_id: string; title: string; open: number; total: number }[] = await manager.query(
-        `SELECT d."teleservice_id", t."title", count(*) FILTER (WHERE d."closed_at" IS NULL)::int AS "open", count(*)::int AS "total"
+      const rows: { teleservice_id: string; title: string; open: number; total: number; mine: number }[] = await manager.query(
+        `SELECT d."teleservice_id", t."title", count(*) FILTER (WHERE d."closed_at" IS NULL)::int AS "open", count(*)::int AS "total",
+                count(*) FILTER (WHERE d."closed_at" IS NULL AND d."assigned_agent" = $2)::int AS "mine"
            FROM "demand" d JOIN "teleservice" t ON t."id" = d."teleservice_id"
           WHERE d."collectivity_id" = ANY ($1::uuid[])
           GROUP BY d."teleservice_id", t."title"
           ORDER BY t."title"`,
-        [scope.collectivityIds],
+        [scope.collectivityIds, caller.kind === 'agent' ? caller.sub : ''],
       );
-      return rows.map((r) => ({ teleserviceId: r.teleservice_id, title: r.title, open: r.open, total: r.total }));
+      return rows.map((r) => ({ teleserviceId: r.teleservice_id, title: r.title, open: r.open, total: r.total, mine: r.mine }));
+    });
+  }
+
+  /** The latest open demands assigned to the agent (« mes demandes en cours »), most recently updated first. */
+  myLatest(caller: EngineCaller, limit = 10): Promise<Demand[]> {
+    const scope = agentScopeOf(caller);
+    return this.engine.transaction(scope, async (manager) => {
+      requireTenantScope(manager, 'agent');
+      const rows: Record<string, unknown>[] = await manager.query(
+        `SELECT * FROM "demand"
+          WHERE "collectivity_id" = ANY ($1::uuid[]) AND "assigned_agent" = $2 AND "closed_at" IS NULL
+          ORDER BY "updated_at" DESC, "id" DESC LIMIT $3`,
+        [scope.collectivityIds, caller.kind === 'agent' ? caller.sub : '', Math.min(Math.max(Math.trunc(limit), 1), 50)],
+      );
+      return rows.map(toDemand);
+    });
+  }
+
+  /**
+   * The user card: every demand of the citizen (territorial account) who made demand `id`, within the agent's
+   * collectivities (row-level security and the scope filter), newest first, at most `limit`. Empty for a demand
+   * without an account (anonymous, typed in by an agent). DEMAND_NOT_FOUND when `id` is not the agent's.
+   */
+  citizenDemands(caller: EngineCaller, id: string, limit = 200): Promise<{ demand: Demand; demands: Demand[] }> {
+    const scope = agentScopeOf(caller);
+    return this.engine.transaction(scope, async (manager) => {
+      const demand = await loadDemandFor(manager, caller, id);
+      if (!demand.accountSub) return { demand, demands: [] };
+      const rows: Record<string, unknown>[] = await manager.query(
+        `SELECT * FROM "demand" WHERE "collectivity_id" = ANY ($1::uuid[]) AND "account_sub" = $2
+          ORDER BY "submitted_at" DESC, "id" DESC LIMIT $3`,
+        [scope.collectivityIds, demand.accountSub, Math.min(Math.max(Math.trunc(limit), 1), 500)],
+      );
+      return { demand, demands: rows.map(toDemand) };
     });
   }
 
@@ -185,15 +256,31 @@ export class AgentInboxQueries {
   }
 
   /** Labels of statuses and téléservice titles for a list of demands (one compiled definition per version). */
-  async labelsFor(demands: readonly Demand[]): Promise<Map<string, { statusLabel: string; statusColour: string | null; summaryLine: string }>> {
-    const labels = new Map<string, { statusLabel: string; statusColour: string | null; summaryLine: string }>();
+  async labelsFor(demands: readonly Demand[]): Promise<Map<string, DemandLabels>> {
+    const labels = new Map<string, DemandLabels>();
+    // One look-up per version and call: a version that does not compile is not retried for every row.
+    const definitions = new Map<string, Promise<CompiledDefinition | null>>();
     for (const demand of demands) {
-      const definition = await this.engine.definitions.get(demand.versionId).catch(() => null);
+      if (!definitions.has(demand.versionId)) definitions.set(demand.versionId, this.engine.definitions.get(demand.versionId).catch(() => null));
+      const definition = await definitions.get(demand.versionId)!;
       const status = definition?.workflow.status(demand.status);
       const summaryLine = safely(() => definition?.form.summaryLine(demand.data) ?? '', '');
-      labels.set(demand.id, { statusLabel: status?.label ?? demand.status, statusColour: status?.colour ?? null, summaryLine });
+      const listing = safely(() => (definition?.form.listingValues(demand.data) ?? []).map((e) => ({ label: e.label, value: e.value })), []);
+      labels.set(demand.id, { statusLabel: status?.label ?? demand.status, statusColour: status?.colour ?? null, summaryLine, listing });
     }
     return labels;
+  }
+
+  /** Workflow buttons allowed in bulk (`bulkAllowed`) in the versions of these demands, by action id. */
+  async bulkActions(demands: readonly Demand[]): Promise<{ actionId: string; label: string }[]> {
+    const found = new Map<string, string>();
+    for (const versionId of new Set(demands.map((d) => d.versionId))) {
+      const definition = await this.engine.definitions.get(versionId).catch(() => null);
+      for (const status of definition?.workflow.definition.statuses ?? []) {
+        for (const action of status.actions) if (action.kind === 'button' && action.bulkAllowed === true && !found.has(action.id)) found.set(action.id, action.label);
+      }
+    }
+    return [...found].map(([actionId, label]) => ({ actionId, label }));
   }
 
   /** Titles of téléservices by id (the catalogue is public: no row-level security on it). */
@@ -256,6 +343,8 @@ export class AgentInboxQueries {
         actions: actions.filter((a) => a.kind === 'button' || a.kind === 'request_info'),
         functions,
         statusLabels: Object.fromEntries((definition?.workflow.definition.statuses ?? []).map((s) => [s.id, s.label])),
+        functionChoices: (definition?.workflow.definition.functions ?? []).map((f) => ({ id: f.id, label: f.label })),
+        backofficeFields: (definition?.workflow.definition.backofficeFields ?? []).map((f) => ({ id: f.id, label: f.label, value: textOf(demand.backofficeData[f.id]) })),
       };
     });
   }
@@ -296,12 +385,17 @@ function safely<T>(compute: () => T, fallback: T): T {
   }
 }
 
+function textOf(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 /** `%`, `_` and `\` taken literally in ILIKE. */
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-function inboxWhere(scope: AgentScope, filters: InboxFilters): { where: string[]; params: unknown[] } {
+export function inboxWhere(scope: AgentScope, filters: InboxFilters): { where: string[]; params: unknown[] } {
   const params: unknown[] = [scope.collectivityIds];
   const where = [`"collectivity_id" = ANY ($1::uuid[])`];
   const add = (sql: (n: number) => string, value: unknown) => {
@@ -312,6 +406,31 @@ function inboxWhere(scope: AgentScope, filters: InboxFilters): { where: string[]
   if (filters.teleserviceIds?.length) add((n) => `"teleservice_id" = ANY ($${n}::uuid[])`, filters.teleserviceIds);
   if (filters.submittedFrom) add((n) => `"submitted_at" >= $${n}`, filters.submittedFrom);
   if (filters.submittedBefore) add((n) => `"submitted_at" < $${n}`, filters.submittedBefore);
+  if (filters.channels?.length) add((n) => `"channel" = ANY ($${n}::text[])`, filters.channels);
+  if (filters.collectivityIds?.length) add((n) => `"collectivity_id" = ANY ($${n}::uuid[])`, filters.collectivityIds);
+  if (filters.state === 'open') where.push(`"closed_at" IS NULL`);
+  if (filters.state === 'closed') where.push(`"closed_at" IS NOT NULL`);
+  if (filters.state === 'waiting') where.push(`"closed_at" IS NULL AND jsonb_typeof("workflow_state" -> 'pendingInfoRequest') = 'object'`);
+  const assigned = filters.assigned;
+  if (assigned?.kind === 'me') add((n) => `"assigned_agent" = $${n}`, assigned.sub);
+  if (assigned?.kind === 'nobody') where.push(`"assigned_agent" IS NULL AND "assigned_function" IS NULL`);
+  if (assigned?.kind === 'my_functions') {
+    if (assigned.functions) add((n) => `"assigned_agent" IS NULL AND "assigned_function" = ANY ($${n}::text[])`, assigned.functions);
+    else where.push(`"assigned_agent" IS NULL AND "assigned_function" IS NOT NULL`);
+  }
+  for (const field of filters.fields ?? []) {
+    params.push(field.fieldId);
+    const value = `("data" ->> $${params.length})`;
+    if (field.op === 'equals') add((n) => `${value} = $${n}`, field.value);
+    else if (field.op === 'contains') add((n) => `${value} ILIKE $${n}`, `%${escapeLike(field.value)}%`);
+    else {
+      // Numbers compare as numbers, anything else (ISO dates) as text.
+      const numeric = [field.from, field.to].every((v) => v === undefined || /^-?\d+(\.\d+)?$/.test(v));
+      const cast = numeric ? `CASE WHEN ${value} ~ '^-?\\d+(\\.\\d+)?$' THEN ${value}::numeric END` : value;
+      if (field.from !== undefined) add((n) => `${cast} >= $${n}${numeric ? '::numeric' : ''}`, field.from);
+      if (field.to !== undefined) add((n) => `${cast} <= $${n}${numeric ? '::numeric' : ''}`, field.to);
+    }
+  }
   const text = filters.text?.trim();
   if (text) {
     const code = parseTrackingCode(text);

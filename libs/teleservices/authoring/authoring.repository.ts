@@ -86,6 +86,21 @@ export class AuthoringRepository {
     return this.updateOwned(collectivityId, teleserviceId, `"description" = $3, "updated_at" = $4`, [description, now]);
   }
 
+  /** What the catalogue shows of a téléservice (not versioned: takes effect at once). Used by the back office's builder. */
+  async setPresentation(
+    collectivityId: string,
+    teleserviceId: string,
+    presentation: { title: string; summary: string; description: string | null; theme: string | null; anonymousAllowed: boolean },
+    now: Date,
+  ): Promise<Teleservice | null> {
+    return this.updateOwned(
+      collectivityId,
+      teleserviceId,
+      `"title" = $3, "summary" = $4, "description" = $5, "theme" = $6, "anonymous_allowed" = $7, "updated_at" = $8`,
+      [presentation.title, presentation.summary, presentation.description, presentation.theme, presentation.anonymousAllowed, now],
+    );
+  }
+
   /** Téléservices deployed from a pack by a collectivity (at most one per pack and instance, by slug). */
   async findDeployment(instanceId: string, packId: string): Promise<Teleservice | null> {
     const rows: { id: string }[] = await this.manager.query(`SELECT "id" FROM "teleservice" WHERE "instance_id" = $1 AND "pack_source_id" = $2`, [
