@@ -10,6 +10,12 @@ import { AgentRoles1763800600000 } from './1763800600000-agent-roles.js';
 import { Notifications1763800700000 } from './1763800700000-notifications.js';
 import { CatalogueSearch1763800800000 } from './1763800800000-catalogue-search.js';
 import { AccountArea1763800900000 } from './1763800900000-account-area.js';
+import { CitizenFollowUp1763801100000 } from './1763801100000-citizen-follow-up.js';
+import { AgentNotifications1763801200000 } from './1763801200000-agent-notifications.js';
+import { BackofficeWork1763801300000 } from './1763801300000-backoffice-work.js';
+import { AccountErasure1763801400000 } from './1763801400000-account-erasure.js';
+import { WorkflowFunctionGrants1763801500000 } from './1763801500000-workflow-function-grants.js';
+import { Administration1763801700000 } from './1763801700000-administration.js';
 
 /** Every migration, oldest first. Add each new migration class here. */
-export const MIGRATIONS: (new () => MigrationInterface)[] = [Territory1763800000000, Outbox1763800100000, Identity1763800200000, Engine1763800300000, DemandWorkflowState1763800400000, Authoring1763800450000, FranceConnect1763800500000, AgentRoles1763800600000, Notifications1763800700000, CatalogueSearch1763800800000, AccountArea1763800900000];
+export const MIGRATIONS: (new () => MigrationInterface)[] = [Territory1763800000000, Outbox1763800100000, Identity1763800200000, Engine1763800300000, DemandWorkflowState1763800400000, Authoring1763800450000, FranceConnect1763800500000, AgentRoles1763800600000, Notifications1763800700000, CatalogueSearch1763800800000, AccountArea1763800900000, CitizenFollowUp1763801100000, AgentNotifications1763801200000, BackofficeWork1763801300000, AccountErasure1763801400000, WorkflowFunctionGrants1763801500000, Administration1763801700000];

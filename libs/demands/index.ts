@@ -3,10 +3,11 @@ import { DemandEvent } from './entities/demand-event.entity.js';
 import { DemandMessage } from './entities/demand-message.entity.js';
 import { Demand } from './entities/demand.entity.js';
 import { Draft } from './entities/draft.entity.js';
+import { WorkflowFunctionGrant } from './entities/workflow-function-grant.entity.js';
 
-export { Demand, DemandEvent, DemandMessage, Attachment, Draft };
-/** Entities of #demands (migration 1763800300000-engine), registered in libs/platform/schema.ts. */
-export const DEMANDS_ENTITIES = [Demand, DemandEvent, DemandMessage, Attachment, Draft];
+export { Demand, DemandEvent, DemandMessage, Attachment, Draft, WorkflowFunctionGrant };
+/** Entities of #demands (migrations 1763800300000-engine, 1763801500000-workflow-function-grants), registered in libs/platform/schema.ts. */
+export const DEMANDS_ENTITIES = [Demand, DemandEvent, DemandMessage, Attachment, Draft, WorkflowFunctionGrant];
 
 export { DEMAND_CHANNELS, AGENT_CHANNELS, VISIBILITIES, type DemandChannel, type Visibility, type Actor } from './demands.types.js';
 export { DemandErrorCodes } from './demands.errors.js';
@@ -120,6 +121,50 @@ export { DemandEngine, TerritoryDirectory } from './engine/engine-context.js';
 export { RouteDemandJob } from './engine/jobs/route-demand.job.js';
 export { WorkflowTimerJob } from './engine/jobs/workflow-timer.job.js';
 export { DeliverDemandJob } from './engine/jobs/deliver-demand.job.js';
+export { SweepWorkflowTimersJob } from './engine/jobs/sweep-workflow-timers.job.js';
+export { PurgeDraftsJob } from './engine/jobs/purge-drafts.job.js';
 export { DemandDelivery, DELIVERY_EVENT_KINDS, type DeliveryPlan } from './engine/jobs/demand-delivery.js';
 export { DemandEngineModule, DemandJobsModule } from './engine/demand-engine.module.js';
-export { AgentInboxQueries, type InboxFilters, type InboxPageRequest, type InboxPage, type TeleserviceCounter, type StatusChoice, type AgentDemandView } from './queries/agent-inbox.js';
+export { AgentInboxQueries, type DemandLabels, type InboxFilters, type InboxPageRequest, type InboxPage, type TeleserviceCounter, type StatusChoice, type AgentDemandView } from './queries/agent-inbox.js';
+export { CitizenDrafts, DRAFT_LIMIT_REACHED, stagedFileKeys, type NewDraft } from './use-cases/drafts.use-case.js';
+export { DataSourceOptions, DATA_SOURCE_DEFAULTS, optionsFrom, type CollectivityList } from './engine/data-source-options.js';
+export { OutboundHttp, OutboundHttpError, isPrivateAddress, type OutboundRequest, type OutboundResponse, type OutboundFailure } from './engine/outbound-http.js';
+export { CommentOnDemand, CommentOnDemandCommand, COMMENT_MAX_LENGTH, type CommentOnDemandInput } from './use-cases/comment-on-demand.use-case.js';
+export { AssignDemand, AssignDemandCommand, AssignErrorCodes, type AssignDemandInput, type AssignTo } from './use-cases/assign-demand.use-case.js';
+export { RerouteDemand, RerouteDemandCommand, RerouteErrorCodes, type RerouteDemandInput, type RerouteDemandResult } from './use-cases/reroute-demand.use-case.js';
+export { AgentExportQueries, EXPORT_BATCH_ROWS } from './queries/agent-export.js';
+export { type FieldFilter } from './queries/agent-inbox.js';
+export {
+  CitizenDemandQueries,
+  HELP_TELESERVICE_SLUG,
+  type CitizenDemandState,
+  type CitizenDemandRow,
+  type CitizenDemandPage,
+  type CitizenDraftRow,
+  type CitizenDemandView,
+  type PendingInformationRequest,
+  type HelpTarget,
+  type HelpOrigin,
+} from './queries/citizen-demands.js';
+export { CitizenNotifications, type CitizenNotification, type CitizenNotificationPage } from './queries/citizen-notifications.js';
+export { WorkflowWebserviceJob, WEBSERVICE_MAX_RESPONSE_BYTES } from './engine/jobs/webservice.job.js';
+export { WorkflowAnonymiseJob } from './engine/jobs/anonymise.job.js';
+export { WorkflowDeleteJob } from './engine/jobs/delete-demand.job.js';
+export { WorkflowChildDemandJob } from './engine/jobs/child-demand.job.js';
+export { WorkflowDocumentJob } from './engine/jobs/document.job.js';
+export { DOCUMENT_MODELS } from './engine/documents/document-models.js';
+export { WEBSERVICE_DATA_KEY } from './use-cases/workflow-outcome.js';
+export {
+  WorkflowFunctionGrants,
+  heldFunctions,
+  FunctionGrantErrorCodes,
+  type FunctionGrantee,
+  type FunctionGrantAdmin,
+  type FunctionGrantView,
+  type TeleserviceFunctions,
+} from './engine/function-grants.js';
+export { AgentSavedViews, SavedViewErrorCodes, type SavedViewInfo, type SaveViewInput } from './queries/agent-saved-views.js';
+export { SavedView, BACKOFFICE_WORK_ENTITIES, SAVED_VIEW_VISIBILITIES, type SavedViewVisibility } from './queries/agent-saved-view.entity.js';
+export { AgentBulkOperations, DemandsBulkJob, BulkErrorCodes, BULK_MAX_DEMANDS, type BulkOperationView, type StartBulkInput } from './queries/agent-bulk.js';
+export { BulkOperation, BULK_KINDS, BULK_STATUSES, type BulkKind, type BulkStatus, type BulkResult } from './queries/agent-bulk-operation.entity.js';
+export { AgentStatistics, type Statistics, type StatisticsRequest } from './queries/agent-statistics.js';

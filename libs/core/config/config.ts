@@ -38,9 +38,25 @@ export const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default('Parvis <ne-pas-repondre@parvis.localhost>'),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  QUEUE_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  SCHEDULE_TIMEZONE: z.string().min(1).default('Europe/Paris'),
+  SCHEDULE_TIMER_SWEEP_MS: z.coerce.number().int().min(100).max(86_400_000).default(300_000),
+  TIMER_SWEEP_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
+  SCHEDULE_DRAFT_PURGE_CRON: z.string().regex(/^\S+( \S+){4,5}$/, 'expression cron attendue (5 ou 6 champs)').default('20 3 * * *'),
+  SCHEDULE_ACCOUNT_INACTIVITY_CRON: z.string().regex(/^\S+( \S+){4,5}$/, 'expression cron attendue (5 ou 6 champs)').default('40 3 * * *'),
+  AGENT_DIGEST_HOUR: z.coerce.number().int().min(0).max(23).default(7),
+  SMS_PROVIDER_URL: url(['http:', 'https:']).optional(),
+  SMS_PROVIDER_TOKEN: z.string().min(1).optional(),
+  SMS_SENDER: z.string().regex(/^[A-Za-z0-9 ]{1,11}$/, '11 lettres ou chiffres au plus').default('Parvis'),
+  SMS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  WORKER_DASHBOARD_TOKEN: z.string().min(32, 'au moins 32 caractères').optional(),
   STORAGE_DIR: z.string().min(1).default('.parvis/files'),
   GEOCODER_URL: url(['http:', 'https:']).default('https://api-adresse.data.gouv.fr'),
   GEOCODER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  OUTBOUND_PRIVATE_HOSTS: z
+    .string()
+    .regex(/^[a-zA-Z0-9.:_[\]-]+(,[a-zA-Z0-9.:_[\]-]+)*$/, 'noms d’hôtes ou adresses IP séparés par des virgules')
+    .optional(),
   IDENTITY_PUBLIC_URL: url(['http:', 'https:']).optional(),
   IDENTITY_COOKIE_KEYS: z
     .string()
@@ -48,6 +64,10 @@ export const envSchema = z.object({
     .optional(),
   IDENTITY_SECRET_KEY: z.string().min(32, 'au moins 32 caractères').optional(),
   IDENTITY_PAIRWISE_SALT: z.string().min(32, 'au moins 32 caractères').optional(),
+  IDENTITY_DEV_BACKCHANNEL_HOSTS: z
+    .string()
+    .regex(/^[a-zA-Z0-9.:_[\], -]*$/, 'noms d’hôtes ou adresses IP séparés par des virgules')
+    .optional(),
   PORTAL_PUBLIC_URL: url(['http:', 'https:']).optional(),
   PORTAL_OIDC_CLIENT_ID: z.string().min(1).default('parvis-portal'),
   PORTAL_OIDC_CLIENT_SECRET: z.string().min(16, 'au moins 16 caractères').optional(),
@@ -60,6 +80,13 @@ export const envSchema = z.object({
   FRANCECONNECT_REDIRECT_URI: url(['http:', 'https:']).optional(),
   FRANCECONNECT_SIGNING_ALG: z.enum(['ES256', 'RS256']).default('ES256'),
   FRANCECONNECT_SIMULATOR_PORT: port(3005),
+  DRAFT_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000).default(20),
+  DRAFT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
+  MAP_TILES_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]*\{z\}[^\s]*$/, 'URL de tuiles attendue, avec {z}, {x} et {y}')
+    .default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+  PORTAL_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1_024).max(200 * 1024 * 1024).default(20 * 1024 * 1024),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -76,10 +103,28 @@ export interface AppConfig {
   redis: { url: string; prefix: string };
   mail: { smtpUrl: string; from: string };
   outbox: { pollMs: number; batchSize: number };
+  /** BullMQ job lock (ms): a job held by a dead worker is handed to another one after about this long (checked as often). */
+  queue: { lockMs: number };
+  /** The worker's schedulers (hours read in `timezone`), and its queue dashboard's token (unset: no dashboard). */
+  worker: {
+    timezone: string;
+    timerSweepEveryMs: number;
+    timerSweepGraceMs: number;
+    draftPurgeCron: string;
+    accountInactivityCron: string;
+    agentDigestHour: number;
+    dashboardToken?: string;
+  };
+  /** SMS through an HTTP provider (docs/worker.md); no URL: SMS jobs fail with SMS_NOT_CONFIGURED. */
+  sms: { url?: string; token?: string; sender: string; timeoutMs: number };
   /** Attachments' local storage: an absolute folder (STORAGE_DIR, relative values resolved from the repository root). */
   storage: { dir: string };
+  /** Citizen form filling on the portal: drafts per account and their retention, map tiles, upload ceiling. */
+  portalForms: { draftMaxPerAccount: number; draftRetentionDays: number; mapTilesUrl: string; uploadMaxBytes: number };
   /** Address geocoding for routing: the national address API (BAN format), or a service speaking it. */
   geocoder: { url: string; timeoutMs: number };
+  /** Requests the engine makes for téléservices (data sources, webservices): hosts allowed to be on a private network. */
+  outbound: { privateHosts: string[] };
   identity: IdentityConfig;
   /** The portal and the back office as relying parties of the territorial account (libs/web-session). */
   webApps: Record<'portal' | 'backoffice', WebAppConfig>;
@@ -121,6 +166,11 @@ export interface IdentityConfig {
   pairwiseSalt: string;
   /** True when one of the values above is the development default. */
   usesDevelopmentSecrets: boolean;
+  /**
+   * Development only: hosts (e.g. 127.0.0.1) the provider may call despite oidc-provider's guard against
+   * special-use addresses (back-channel logout to apps on loopback). Empty in production, where setting it is refused.
+   */
+  devBackchannelHosts: string[];
 }
 
 /** Development-only defaults: public, so never acceptable in production (the identity app refuses them). */
@@ -164,6 +214,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const e = parsed.data;
+  if (e.NODE_ENV === 'production' && e.IDENTITY_DEV_BACKCHANNEL_HOSTS) {
+    throw new ConfigError([{ variable: 'IDENTITY_DEV_BACKCHANNEL_HOSTS', message: 'réservée au développement : interdite en production' }]);
+  }
   return Object.freeze({
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -180,14 +233,39 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
+    queue: { lockMs: e.QUEUE_LOCK_MS },
+    worker: Object.freeze({
+      timezone: e.SCHEDULE_TIMEZONE,
+      timerSweepEveryMs: e.SCHEDULE_TIMER_SWEEP_MS,
+      timerSweepGraceMs: e.TIMER_SWEEP_GRACE_MS,
+      draftPurgeCron: e.SCHEDULE_DRAFT_PURGE_CRON,
+      accountInactivityCron: e.SCHEDULE_ACCOUNT_INACTIVITY_CRON,
+      agentDigestHour: e.AGENT_DIGEST_HOUR,
+      dashboardToken: e.WORKER_DASHBOARD_TOKEN,
+    }),
+    sms: Object.freeze({ url: e.SMS_PROVIDER_URL, token: e.SMS_PROVIDER_TOKEN, sender: e.SMS_SENDER, timeoutMs: e.SMS_TIMEOUT_MS }),
     storage: { dir: isAbsolute(e.STORAGE_DIR) ? e.STORAGE_DIR : fromRoot(e.STORAGE_DIR) },
     geocoder: { url: e.GEOCODER_URL, timeoutMs: e.GEOCODER_TIMEOUT_MS },
+    outbound: { privateHosts: e.OUTBOUND_PRIVATE_HOSTS ? e.OUTBOUND_PRIVATE_HOSTS.split(',') : [] },
+    portalForms: Object.freeze({
+      draftMaxPerAccount: e.DRAFT_MAX_PER_ACCOUNT,
+      draftRetentionDays: e.DRAFT_RETENTION_DAYS,
+      mapTilesUrl: e.MAP_TILES_URL,
+      uploadMaxBytes: e.PORTAL_UPLOAD_MAX_BYTES,
+    }),
     identity: Object.freeze({
       publicUrl: e.IDENTITY_PUBLIC_URL?.replace(/\/+$/, ''),
       cookieKeys: e.IDENTITY_COOKIE_KEYS ? e.IDENTITY_COOKIE_KEYS.split(',').map((k) => k.trim()) : [DEV_IDENTITY.cookieKey],
       secretKey: e.IDENTITY_SECRET_KEY ?? DEV_IDENTITY.secretKey,
       pairwiseSalt: e.IDENTITY_PAIRWISE_SALT ?? DEV_IDENTITY.pairwiseSalt,
       usesDevelopmentSecrets: !e.IDENTITY_COOKIE_KEYS || !e.IDENTITY_SECRET_KEY || !e.IDENTITY_PAIRWISE_SALT,
+      devBackchannelHosts:
+        e.NODE_ENV === 'production'
+          ? []
+          : (e.IDENTITY_DEV_BACKCHANNEL_HOSTS ?? '127.0.0.1,localhost,::1')
+              .split(',')
+              .map((host) => host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase())
+              .filter(Boolean),
     }),
     webApps: Object.freeze({
       portal: Object.freeze({
