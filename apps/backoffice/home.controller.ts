@@ -39,7 +39,14 @@ export class HomeController {
         statusLabel: labels.get(d.id)?.statusLabel ?? d.status,
         summaryLine: labels.get(d.id)?.summaryLine ?? '',
       })),
-      collectivities: agent.collectivities.map((c) => ({ ...c, roleLabels: c.roles.map((role) => ROLE_LABELS[role] ?? role).join(', ') })),
+      // Where each role leads: administrators to their commune's administration and téléservice builder, the
+      // platform team (on the metropolis) to the platform operation pages.
+      collectivities: agent.collectivities.map((c) => ({
+        ...c,
+        roleLabels: c.roles.map((role) => ROLE_LABELS[role] ?? role).join(', '),
+        administrator: c.roles.includes('administrator'),
+        platform: c.roles.includes('platform'),
+      })),
     };
   }
 }

@@ -84,6 +84,13 @@ describe('back-office administration: agents, branding, offers, instances, ident
   });
 
   describe('who may administer what (checked on every route)', () => {
+    it('leads each person from the dashboard to what their roles allow, and nowhere else', async () => {
+      const links = async (who: string) => [...(await pageOf(who, '/tableau-de-bord')).html.matchAll(/href="(\/(?:administration|teleservices|plateforme)[^"]*)"/g)].map((m) => m[1]);
+      expect(await links(GIVORS_ADMIN)).toEqual(['/administration/givors/agents', '/administration/givors/identite', '/teleservices']);
+      expect(await links(PLATFORM)).toEqual(['/plateforme']);
+      expect(await links(GIVORS_AGENT)).toEqual([]);
+    });
+
     it('refuses the administration and the platform pages to a plain agent (403)', async () => {
       for (const path of ['/administration', '/administration/givors/agents', '/administration/givors/identite', '/plateforme', '/plateforme/clients', '/plateforme/collectivites/givors']) {
         const page = await pageOf(GIVORS_AGENT, path);
