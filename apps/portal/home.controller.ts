@@ -1,7 +1,9 @@
 import { Controller, Get, Param, Query, Render, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CatalogueSearchService } from '#teleservices';
+import { DataSource } from 'typeorm';
 import { readCookie } from '#web-session';
+import { instanceBrand } from './branding.controller.js';
 import { portalNavigation } from './navigation.js';
 
 /** « Ma commune »: a plain preference cookie (no personal data), read on the catalogue pages. */
@@ -13,7 +15,10 @@ const plural = (count: number, one: string, many: string) => `${count} ${count <
 
 @Controller()
 export class HomeController {
-  constructor(private readonly catalogue: CatalogueSearchService) {}
+  constructor(
+    private readonly catalogue: CatalogueSearchService,
+    private readonly dataSource: DataSource,
+  ) {}
 
   /** Home = catalogue: search form, themes, results (everything works without JavaScript: GET forms and links). */
   @Get()
@@ -62,8 +67,11 @@ export class HomeController {
   @Render('teleservice')
   async teleservice(@Param('instance') instance: string, @Param('slug') slug: string) {
     const teleservice = await this.catalogue.getTeleservice(instance, slug);
+    const brand = await instanceBrand(this.dataSource, instance);
     return {
       pageTitle: `${teleservice.title} — Démarches`,
+      brand,
+      stylesheets: brand ? [brand.styleUrl] : [],
       navigation: portalNavigation('demarches'),
       teleservice,
       requiredDocuments: teleservice.toPrepare.filter((item) => !item.conditional),

@@ -3,6 +3,7 @@ import { CatalogueSearchService } from '#teleservices';
 import { WebSessionModule } from '#web-session';
 import { PortalCitizenModule } from './citizen/portal-citizen.module.js';
 import { PortalFormsModule } from './forms/portal-forms.module.js';
+import { BrandingController } from './branding.controller.js';
 import { HomeController } from './home.controller.js';
 
 /** The citizen portal: the catalogue (search, téléservice pages), and login through the territorial account (sessions in Redis). */
@@ -12,7 +13,7 @@ import { HomeController } from './home.controller.js';
     PortalFormsModule,
     PortalCitizenModule,
   ],
-  controllers: [HomeController],
+  controllers: [HomeController, BrandingController],
   providers: [CatalogueSearchService],
 })
 export class PortalModule {}

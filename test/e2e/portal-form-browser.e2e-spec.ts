@@ -10,6 +10,7 @@ import { launchBrowser, ManualClock, seriousAccessibilityViolations, startBanGeo
 import { identityApp } from '../../apps/identity/identity.app.js';
 import { portalApp } from '../../apps/portal/portal.app.js';
 import { createVerifiedAccount, STRONG_PASSWORD } from './identity-support.js';
+import { publishBlockFilesForm } from './portal-form-support.js';
 import { seedClients } from './portal-login-support.js';
 
 /** A 1×1 PNG image (real bytes: the type is detected from the content). */
@@ -273,6 +274,48 @@ describe('portal form filling in a real browser', () => {
     expect(row.account_sub).not.toBeNull();
     // The draft is gone.
     expect(Number((await db.query(`SELECT count(*)::int AS n FROM draft WHERE account_sub = $1`, [row.account_sub]))[0].n)).toBe(0);
+    await context.close();
+  });
+
+  it('takes a file in each item of a repeatable block with JavaScript (items added and removed in place), under the collectivity’s branding', async () => {
+    const FORM = await publishBlockFilesForm(db, portal.clock);
+    const context = await chromium.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${portal.url}${FORM}`);
+    await page.waitForURL(/\/nouveau\/etape\/pieces$/);
+    // Givors' branding (set in the back office): its name and logo, the accent on the band's border only.
+    expect(await page.locator('[data-collectivity-brand]').count()).toBe(0);
+    await db.query(
+      `INSERT INTO collectivity_branding (collectivity_id, display_name, accent_color, logo, logo_media_type, updated_at, updated_by)
+       SELECT collectivity_id, 'Ville de Givors', '#8a1538', $1, 'image/png', now(), 'admin-givors' FROM instance WHERE slug = 'givors'`,
+      [PNG_1PX],
+    );
+    await page.reload();
+    expect(await page.locator('.collectivity-brand-name').innerText()).toBe('Ville de Givors');
+    expect(await page.locator('.collectivity-brand-logo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+    expect(await page.locator('[data-collectivity-brand]').evaluate((band) => getComputedStyle(band).borderLeftColor)).toBe('rgb(138, 21, 56)');
+    await page.locator('#f-enfants-0-prenom').fill('Léa');
+    await page.locator('#f-enfants-0-certificat').setInputFiles({ name: 'lea.png', mimeType: 'image/png', buffer: PNG_1PX });
+    await page.getByText('lea.png — envoyé').waitFor();
+    // An item added in place has its own upload, with progress.
+    await page.getByRole('button', { name: 'Ajouter un enfant' }).click();
+    await page.locator('#f-enfants-1-prenom').fill('Tom');
+    await page.locator('#f-enfants-1-certificat').setInputFiles({ name: 'tom.png', mimeType: 'image/png', buffer: PNG_1PX });
+    await page.getByText('tom.png — envoyé').waitFor();
+    await accessible(page);
+    await shot(page, 'form-block-files');
+    // Léa's item removed in place: her file is not sent.
+    await page.getByRole('button', { name: 'Supprimer cet élément (Enfant 1)' }).click();
+    await page.getByLabel('Courriel pour vous répondre (obligatoire)').fill('tom.parent@example.org');
+    await page.getByRole('button', { name: 'Continuer' }).click();
+    await page.waitForURL(/\/recapitulatif$/);
+    await page.getByRole('button', { name: 'Envoyer ma demande' }).click();
+    await page.waitForURL(/\/recu$/);
+    const code = await page.locator('[data-tracking-code]').innerText();
+    const [demand] = await db.query(`SELECT id, data FROM demand WHERE tracking_code = $1`, [code.replace(/-/g, '')]);
+    expect(demand.data.enfants).toEqual([{ prenom: 'Tom', certificat: [expect.objectContaining({ name: 'tom.png' })] }]);
+    const attachments = await db.query(`SELECT field_id, file_name FROM attachment WHERE demand_id = $1`, [demand.id]);
+    expect(attachments).toEqual([{ field_id: 'enfants[0].certificat', file_name: 'tom.png' }]);
     await context.close();
   });
 

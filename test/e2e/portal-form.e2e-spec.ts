@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
@@ -8,6 +10,7 @@ import { ManualClock, startBanGeocoderDouble, startTestApp, type BanGeocoderDoub
 import { identityApp } from '../../apps/identity/identity.app.js';
 import { portalApp } from '../../apps/portal/portal.app.js';
 import { createVerifiedAccount, hiddenValue } from './identity-support.js';
+import { publishBlockFilesForm } from './portal-form-support.js';
 import { logIn, seedClients, WebBrowser } from './portal-login-support.js';
 
 /** A 1×1 PNG image (real bytes: the type is detected from the content). */
@@ -25,13 +28,16 @@ describe('portal form filling (HTTP)', () => {
   let portal: TestApp;
   let ban: BanGeocoderDouble;
   let db: DataSource;
+  let storageDir: string;
 
   beforeAll(async () => {
     ban = await startBanGeocoderDouble();
+    // Its own attachment folder: the tests count the files left in it.
+    storageDir = await mkdtemp(join(tmpdir(), 'parvis-portal-form-'));
     identity = await startTestApp(identityApp, { clock: new ManualClock() });
     portal = await startTestApp(portalApp, {
       database: identity.database,
-      env: { IDENTITY_PUBLIC_URL: identity.url, GEOCODER_URL: ban.url, DRAFT_MAX_PER_ACCOUNT: '3' },
+      env: { IDENTITY_PUBLIC_URL: identity.url, GEOCODER_URL: ban.url, DRAFT_MAX_PER_ACCOUNT: '3', STORAGE_DIR: storageDir },
     });
     db = portal.app.get(DataSource);
     await seedDemo(db, portal.clock);
@@ -52,6 +58,7 @@ describe('portal form filling (HTTP)', () => {
     await portal?.close();
     await identity?.close();
     await ban?.close();
+    if (storageDir) await rm(storageDir, { recursive: true, force: true });
   });
 
   const demands = async () => Number((await db.query(`SELECT count(*)::int AS n FROM demand`))[0].n);
@@ -341,6 +348,147 @@ describe('portal form filling (HTTP)', () => {
     const [attachment] = await db.query(`SELECT storage_key, file_name FROM attachment WHERE demand_id = $1`, [demandId]);
     expect(attachment.file_name).toBe('ecran.png');
     expect(existsSync(join(portal.config.storage.dir, ...attachment.storage_key.split('/')))).toBe(true);
+  });
+
+  it('takes files in a repeatable block’s items: staged with and without JavaScript, removed with their item, sent as `enfants[i].certificat`', async () => {
+    const FORM = await publishBlockFilesForm(db, portal.clock);
+    await createVerifiedAccount(identity, 'emile@example.org', undefined, { givenName: 'Émile', familyName: 'Blanc' });
+    const emile = new WebBrowser();
+    await logIn(emile, portal.url, 'emile@example.org');
+    const onDisk = (ref: string) => existsSync(join(portal.config.storage.dir, ...ref.split('/')));
+    const draftData = async (id: string) => (await db.query(`SELECT data FROM draft WHERE id = $1`, [id]))[0]?.data;
+    const storedFiles = async () => (await readdir(portal.config.storage.dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
+
+    // The first item is there from the start, with its file input; the page is sent as multipart.
+    const first = await emile.follow(`${portal.url}${FORM}/nouveau/etape/pieces`);
+    expect(first.html).toContain('name="f.enfants.0.certificat"');
+    expect(first.html).toContain('enctype="multipart/form-data"');
+    expect(first.html).not.toContain('n’est pas encore possible');
+    const csrf = hiddenValue(first.html, '_csrf');
+
+    // Without JavaScript: the file goes with the page (here « Ajouter un enfant »), tracked by the draft at once.
+    const added = await postMultipart(emile, first.url, csrf, { _action: 'add:enfants', 'f.enfants.0._saved': '1', 'f.enfants.0.prenom': 'Léa', 'f.email': 'emile@example.org' }, [
+      { field: 'f.enfants.0.certificat', name: 'certificat-lea.png', bytes: PNG_1PX, type: 'image/png' },
+    ]);
+    const draftId = /formulaire\/([0-9a-f-]{36})\//.exec(added.url)![1];
+    expect(added.html).toContain('certificat-lea.png');
+    expect(added.html).toContain('value="remove-file:enfants.0.certificat:0"');
+    expect(added.html).toContain('name="f.enfants.1.certificat"');
+    const lea = (await draftData(draftId)).enfants[0].certificat[0];
+    expect(lea).toEqual(expect.objectContaining({ name: 'certificat-lea.png', mimeType: 'image/png' }));
+    expect(onDisk(lea.ref)).toBe(true);
+
+    // A refused type is a French error on the item's field, nothing kept.
+    const page = `${portal.url}${FORM}/${draftId}/etape/pieces`;
+    const refused = await postMultipart(emile, page, csrf, { _action: 'continue', 'f.enfants.0._saved': '1', 'f.enfants.0.prenom': 'Léa', 'f.enfants.1._saved': '1', 'f.enfants.1.prenom': 'Tom', 'f.email': 'emile@example.org' }, [
+      { field: 'f.enfants.1.certificat', name: 'tom.png', bytes: Buffer.from('pas une image'), type: 'image/png' },
+    ]);
+    expect(refused.response.status).toBe(422);
+    expect(refused.html).toContain('Le fichier « tom.png » n’est pas d’un type accepté ici');
+    expect(refused.html).toContain('href="#f-enfants-1-certificat"');
+    expect((await draftData(draftId)).enfants[1].certificat).toBeUndefined();
+
+    // With JavaScript: the file is staged alone, its token sent with the page; the first item was removed in
+    // place (its inputs are gone from the body): its file is deleted, Tom's item keeps its own.
+    const upload = async (bytes: Buffer, name: string) => {
+      const body = new FormData();
+      body.append('f.enfants.1.certificat', new Blob([new Uint8Array(bytes)], { type: 'image/png' }), name);
+      return emile.request(`${page}/fichiers`, { method: 'POST', body, headers: { 'x-csrf-token': csrf, accept: 'application/json' } });
+    };
+    const staged = await upload(PNG_1PX, 'tom.png');
+    expect(staged.status).toBe(200);
+    const [token] = (await staged.json()).files;
+    expect(token).toEqual(expect.objectContaining({ field: 'enfants.1.certificat', name: 'tom.png', token: expect.any(String) }));
+    const sent = await postMultipart(emile, page, csrf, { _action: 'continue', 'f.enfants.1._saved': '1', 'f.enfants.1.prenom': 'Tom', 'f.enfants.1.certificat.staged': token.token, 'f.email': 'emile@example.org' });
+    expect(sent.url).toMatch(/\/recapitulatif$/);
+    expect(onDisk(lea.ref)).toBe(false);
+    const data = await draftData(draftId);
+    expect(data.enfants).toEqual([{ prenom: 'Tom', certificat: [expect.objectContaining({ name: 'tom.png', mimeType: 'image/png' })] }]);
+    const tom = data.enfants[0].certificat[0].ref;
+
+    // Sent: the engine stores its own copy for `enfants[0].certificat`, the staged one is deleted.
+    const done = await emile.follow(sent.url, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(done.html).toContain('Votre demande a bien été envoyée');
+    expect(onDisk(tom)).toBe(false);
+    const demandId = /\/mes-demarches\/([0-9a-f-]{36})/.exec(done.html)![1];
+    const attachments = await db.query(`SELECT field_id, file_name, storage_key FROM attachment WHERE demand_id = $1`, [demandId]);
+    expect(attachments.map((a: { field_id: string; file_name: string }) => [a.field_id, a.file_name])).toEqual([['enfants[0].certificat', 'tom.png']]);
+    expect(onDisk(attachments[0].storage_key)).toBe(true);
+
+    // Without JavaScript, « Retirer » and « Supprimer cet élément » delete the files they take away; a file sent
+    // for an item the page does not have is not kept; a deleted draft takes its block items' files with it.
+    const again = await emile.follow(`${portal.url}${FORM}/nouveau/etape/pieces`);
+    const storedBefore = await storedFiles();
+    const post = (url: string, fields: Record<string, string>, files: { field: string; name: string }[] = []) =>
+      postMultipart(emile, url, csrf, { 'f.email': 'emile@example.org', ...fields }, files.map((f) => ({ ...f, bytes: PNG_1PX, type: 'image/png' })));
+    const abandoned = await post(again.url, { _action: 'continue', 'f.enfants.0._saved': '1', 'f.enfants.0.prenom': '' }, [{ field: 'f.enfants.0.certificat', name: 'a.png' }]);
+    expect(abandoned.response.status).toBe(422);
+    const abandonedId = /formulaire\/([0-9a-f-]{36})\//.exec(abandoned.url)![1];
+    const refs = async () => (await draftData(abandonedId)).enfants.map((item: { certificat?: { ref: string }[] }) => (item.certificat ?? []).map((f) => f.ref));
+    const [[a]] = await refs();
+    const draftPage = `${portal.url}${FORM}/${abandonedId}/etape/pieces`;
+    const removedFile = await post(draftPage, { _action: 'remove-file:enfants.0.certificat:0', 'f.enfants.0._saved': '1', 'f.enfants.0.prenom': 'Zoé' });
+    expect(removedFile.html).toContain('Le fichier a été retiré.');
+    expect(onDisk(a)).toBe(false);
+    expect(await refs()).toEqual([[]]);
+    await post(draftPage, { _action: 'add:enfants', 'f.enfants.0._saved': '1', 'f.enfants.0.prenom': 'Zoé' }, [
+      { field: 'f.enfants.0.certificat', name: 'b.png' },
+      { field: 'f.enfants.7.certificat', name: 'sans-element.png' },
+    ]);
+    const [[b], none] = await refs();
+    expect(none).toEqual([]);
+    expect(await storedFiles()).toBe(storedBefore + 1);
+    const removedItem = await post(draftPage, { _action: 'remove:enfants:0', 'f.enfants.0._saved': '1', 'f.enfants.0.prenom': 'Zoé', 'f.enfants.1._saved': '1', 'f.enfants.1.prenom': 'Paul' });
+    expect(removedItem.html).toContain('L’élément a été supprimé.');
+    expect(onDisk(b)).toBe(false);
+    expect((await draftData(abandonedId)).enfants).toEqual([{ prenom: 'Paul' }]);
+    await post(draftPage, { _action: 'continue', 'f.enfants.0._saved': '1', 'f.enfants.0.prenom': '' }, [{ field: 'f.enfants.0.certificat', name: 'c.png' }]);
+    const [[forgotten]] = await refs();
+    expect(onDisk(forgotten)).toBe(true);
+    await emile.follow(`${portal.url}${FORM}/${abandonedId}/supprimer`, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(await draftData(abandonedId)).toBeUndefined();
+    expect(onDisk(forgotten)).toBe(false);
+  });
+
+  it('shows the branding of the instance’s collectivity on its téléservice and form pages, and serves its logo', async () => {
+    const [bron] = await db.query(`SELECT c.id, c.slug FROM instance i JOIN collectivity c ON c.id = i.collectivity_id WHERE i.slug = 'bron'`);
+    await db.query(
+      `INSERT INTO collectivity_branding (collectivity_id, display_name, accent_color, logo, logo_media_type, updated_at, updated_by)
+       VALUES ($1, 'Ville de Bron — Éducation', '#005a9c', $2, 'image/png', now(), 'admin-bron')`,
+      [bron.id, PNG_1PX],
+    );
+    await createVerifiedAccount(identity, 'fanny@example.org', undefined, { givenName: 'Fanny', familyName: 'Morel' });
+    const browser = new WebBrowser();
+    await logIn(browser, portal.url, 'fanny@example.org');
+    const brandBand = (html: string) => /<div class="collectivity-brand"[\s\S]*?<\/div>/.exec(html)?.[0] ?? '';
+    for (const path of ['/demarches/bron/inscription-scolaire', `${SCHOOL}/nouveau/etape/responsable`]) {
+      const page = await browser.follow(`${portal.url}${path}`);
+      expect(page.response.status).toBe(200);
+      const band = brandBand(page.html);
+      expect(band).toContain('<p class="collectivity-brand-name">Ville de Bron — Éducation</p>');
+      expect(band).toMatch(new RegExp(`<img class="collectivity-brand-logo" src="/marque/${bron.slug}/logo\\?v(=|&#x3D;)\\d+" alt=""`));
+      expect(page.html).toMatch(new RegExp(`<link rel="stylesheet" href="/marque/${bron.slug}/style.css\\?v(=|&#x3D;)\\d+">`));
+    }
+    // A collectivity without branding: the platform's look, nothing to serve.
+    const plain = await browser.follow(`${portal.url}/demarches/metropole-de-lyon/signalement-anomalie`);
+    expect(plain.html).not.toContain('collectivity-brand');
+    expect((await browser.request(`${portal.url}/marque/metropole-de-lyon/logo`)).status).toBe(404);
+    expect((await browser.request(`${portal.url}/marque/..%2Fetc/logo`)).status).toBe(404);
+
+    // The logo, from the portal itself: the sniffed type, never an active document.
+    const logo = await browser.request(`${portal.url}/marque/${bron.slug}/logo`);
+    expect(logo.status).toBe(200);
+    expect(logo.headers.get('content-type')).toBe('image/png');
+    expect(logo.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(logo.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+    expect(Buffer.from(await logo.arrayBuffer()).equals(PNG_1PX)).toBe(true);
+    // The accent colour: the band's border and the name only.
+    const style = await browser.request(`${portal.url}/marque/${bron.slug}/style.css`);
+    expect(style.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    const css = await style.text();
+    expect(css).toContain('.collectivity-brand{border-left-color:#005a9c}');
+    expect(css).toContain('.collectivity-brand-name{color:#005a9c}');
+    expect(css.match(/#005a9c/g)).toHaveLength(2);
   });
 
 });

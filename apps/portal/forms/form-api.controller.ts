@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, DomainError, type AppConfig } from '#core';
 import { REDIS } from '#platform';
-import { readPage, shownIds, visibility } from './form-fields.js';
+import { fileInputOf, readPage, shownIds, visibility } from './form-fields.js';
 import { FormFillingService, formNotFound } from './form-filling.service.js';
 import { isMultipart, readMultipart } from './multipart.js';
 
@@ -47,17 +47,17 @@ export class FormApiController {
     const session = req.webSession!;
     const results: { field: string; token?: string; name?: string; size?: number; error?: string }[] = [];
     await readMultipart(req, this.forms.uploadMaxBytes, async (name: string, fileName: string, stream: Readable) => {
-      const field = page.fields.find((f) => `f.${f.id}` === name && f.type === 'file');
-      if (!field) {
+      const input = fileInputOf(page, name);
+      if (!input) {
         stream.resume();
         results.push({ field: name, error: 'Ce champ n’accepte pas de fichier.' });
         return;
       }
-      const outcome = await this.forms.stage(field, fileName, stream);
-      if (!outcome.ok) results.push({ field: field.id, error: outcome.message });
+      const outcome = await this.forms.stage(input.field, fileName, stream);
+      if (!outcome.ok) results.push({ field: input.key, error: outcome.message });
       else {
-        const token = await this.forms.keepStaged(session, field.id, outcome.descriptor);
-        results.push({ field: field.id, token, name: String(outcome.descriptor.name), size: Number(outcome.descriptor.size) });
+        const token = await this.forms.keepStaged(session, input.identity, outcome.descriptor);
+        results.push({ field: input.key, token, name: String(outcome.descriptor.name), size: Number(outcome.descriptor.size) });
       }
     });
     const refused = results.find((r) => r.error);

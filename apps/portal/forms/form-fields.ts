@@ -165,14 +165,7 @@ export function readPage(page: PageDefinition, body: Record<string, unknown>, co
   for (const field of page.fields) {
     const name = `f.${field.id}`;
     if (field.type === 'block') {
-      const indexes = new Set<number>();
-      const prefix = `${name}.`;
-      for (const key of Object.keys(body)) {
-        if (!key.startsWith(prefix)) continue;
-        const index = Number(key.slice(prefix.length).split('.')[0]);
-        if (Number.isInteger(index) && index >= 0 && index < 100) indexes.add(index);
-      }
-      const list = [...indexes].sort((a, b) => a - b).map((i) => {
+      const list = blockIndexes(body, field.id).map((i) => {
         const item: FormValues = {};
         for (const sub of field.fields) {
           const v = readLeaf(sub, `${name}.${i}.${sub.id}`);
@@ -187,6 +180,63 @@ export function readPage(page: PageDefinition, body: Record<string, unknown>, co
     if (v !== undefined) out[field.id] = v;
   }
   return out;
+}
+
+/**
+ * The item indexes a page's body names for a block (`f.enfants.<i>.…`), in order: the item at position p of
+ * the block's list read from the body is the one named with the p-th index (names keep their index when the
+ * JavaScript removes an item in place).
+ */
+export function blockIndexes(body: Record<string, unknown>, blockId: string): number[] {
+  const indexes = new Set<number>();
+  const prefix = `f.${blockId}.`;
+  for (const key of Object.keys(body)) {
+    if (!key.startsWith(prefix)) continue;
+    const index = Number(key.slice(prefix.length).split('.')[0]);
+    if (Number.isInteger(index) && index >= 0 && index < 100) indexes.add(index);
+  }
+  return [...indexes].sort((a, b) => a - b);
+}
+
+type FileField = Extract<LeafFieldDefinition, { type: 'file' }>;
+
+/** A file field of a page as an input names it: top level (`f.photo`) or in a block item (`f.enfants.1.certificat`). */
+export interface FileInput {
+  field: FileField;
+  /** `photo`, or `enfants.1.certificat` (the item's index as the input is named). */
+  key: string;
+  /** The field's identity whatever the item: `photo`, or `enfants.certificat`. */
+  identity: string;
+  block?: { id: string; index: number; subId: string };
+}
+
+/** The file field an input name (`f.photo`, `f.enfants.1.certificat`) designates on a page, or null. */
+export function fileInputOf(page: PageDefinition, name: string): FileInput | null {
+  if (!name.startsWith('f.')) return null;
+  const parts = name.slice(2).split('.');
+  if (parts.length === 1) {
+    const field = page.fields.find((f) => f.id === parts[0]);
+    return field?.type === 'file' ? { field, key: field.id, identity: field.id } : null;
+  }
+  if (parts.length !== 3 || !/^\d{1,2}$/.test(parts[1])) return null;
+  const block = page.fields.find((f) => f.id === parts[0]);
+  const sub = block?.type === 'block' ? block.fields.find((f) => f.id === parts[2]) : undefined;
+  if (!block || sub?.type !== 'file') return null;
+  return { field: sub, key: parts.join('.'), identity: `${block.id}.${sub.id}`, block: { id: block.id, index: Number(parts[1]), subId: sub.id } };
+}
+
+/** Whether a page has a file field, at the top level or in a block (its form is then sent as multipart). */
+export function pageHasFiles(page: PageDefinition): boolean {
+  return page.fields.some((f) => f.type === 'file' || (f.type === 'block' && f.fields.some((sub) => sub.type === 'file')));
+}
+
+/** The blocks of a page that have file fields, with those fields. */
+export function blocksWithFiles(page: PageDefinition): { id: string; files: FileField[] }[] {
+  return page.fields.flatMap((f) => {
+    if (f.type !== 'block') return [];
+    const files = f.fields.filter((sub): sub is FileField => sub.type === 'file');
+    return files.length ? [{ id: f.id, files }] : [];
+  });
 }
 
 // ------------------------------------------------------------------------------------- errors
@@ -394,7 +444,6 @@ export function fieldView(field: FieldDefinition | LeafFieldDefinition, ctx: Pag
       };
     }
     case 'file': {
-      if (at.item) return { ...view, kind: 'unavailable', message: 'L’envoi de fichiers dans cette partie du formulaire n’est pas encore possible en ligne.' };
       const files = Array.isArray(value) ? value.filter(isObject) : [];
       const max = def.maxFiles ?? 1;
       const size = def.maxSizeBytes ?? 10 * 1024 * 1024;
@@ -402,14 +451,15 @@ export function fieldView(field: FieldDefinition | LeafFieldDefinition, ctx: Pag
       return {
         ...view,
         kind: 'file',
-        files: files.map((f, i) => ({ name: str(f.name), size: formatBytes(Number(f.size) || 0), index: i, action: `remove-file:${def.id}:${i}` })),
+        files: files.map((f, i) => ({ name: str(f.name), size: formatBytes(Number(f.size) || 0), index: i, action: `remove-file:${key}:${i}` })),
         accept: def.accept.join(','),
         multiple: max > 1,
         canAdd: files.length < max,
         rules: `Formats acceptés : ${types}. Taille maximale : ${formatBytes(Math.min(size, ctx.uploadMaxBytes))} par fichier.${max > 1 ? ` ${max} fichiers au plus.` : ''}`,
         rulesId: `${domId}-rules`,
         maxBytes: Math.min(size, ctx.uploadMaxBytes),
-        fieldId: def.id,
+        // The input's key (`photo`, `enfants.1.certificat`): the JavaScript upload names its file and token after it.
+        fieldId: key,
       };
     }
     case 'block': {

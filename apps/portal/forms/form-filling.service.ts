@@ -22,7 +22,8 @@ import type { CompiledForm, FieldDefinition, FormProfile, OptionsResolver, PageD
 import { REDIS } from '#platform';
 import { GEOCODER, RoutingTable, type Geocoder } from '#routing';
 import type { WebSession, WebSessionData } from '#web-session';
-import { formProfile, type CommuneChoice, type FormValues } from './form-fields.js';
+import { instanceBrand, type BrandView } from '../branding.controller.js';
+import { fileInputOf, formProfile, type CommuneChoice, type FormValues } from './form-fields.js';
 
 /** A téléservice as the form pages need it, whatever its state (the pages explain closures). */
 export interface FormTeleservice {
@@ -148,6 +149,11 @@ export class FormFillingService {
     const rows = await this.dataSource.query(`${TELESERVICE_SQL} WHERE i.slug = $1 AND t.slug = $2`, [instanceSlug, slug]);
     if (!rows.length) throw DomainError.notFound('TELESERVICE_NOT_FOUND', 'Cette démarche n’existe pas ou n’est plus proposée en ligne.');
     return toTeleservice(rows[0]);
+  }
+
+  /** The branding of the téléservice's instance's collectivity (name, logo, accent), or null: the platform's look. */
+  brand(teleservice: FormTeleservice): Promise<BrandView | null> {
+    return instanceBrand(this.dataSource, teleservice.instanceSlug);
   }
 
   async teleserviceById(id: string): Promise<FormTeleservice | null> {
@@ -317,7 +323,7 @@ export class FormFillingService {
     return (progress.updatedAt ?? this.clock.now().getTime()) + this.drafts.retentionDays * 24 * 3600 * 1000;
   }
 
-  /** Keeps a file uploaded by the JavaScript enhancement until its page is sent; returns its token. */
+  /** Keeps a file uploaded by the JavaScript enhancement until its page is sent; returns its token. `fieldId` is the field's identity (`photo`, `enfants.certificat`). */
   async keepStaged(session: WebSession, fieldId: string, descriptor: Record<string, unknown>): Promise<string> {
     const token = randomUUID();
     const evicted: string[] = [];
@@ -335,17 +341,22 @@ export class FormFillingService {
     return token;
   }
 
-  /** The JavaScript-staged files a page's body names (`f.<field>.staged`), taken out of the session. */
+  /**
+   * The JavaScript-staged files a page's body names (`f.<input key>.staged`), taken out of the session, by input
+   * key (`photo`, `enfants.1.certificat`). A token is kept for its field's identity (`photo`,
+   * `enfants.certificat`), so a block item's files follow the item whatever its index.
+   */
   async takeStaged(session: WebSession, page: PageDefinition, body: Record<string, unknown>): Promise<Map<string, Record<string, unknown>[]>> {
     const out = new Map<string, Record<string, unknown>[]>();
     const staged = this.app(session).staged ?? {};
     const taken: string[] = [];
-    for (const field of page.fields) {
-      if (field.type !== 'file') continue;
-      const sent = body[`f.${field.id}.staged`];
+    for (const [name, sent] of Object.entries(body)) {
+      if (!name.endsWith('.staged')) continue;
+      const input = fileInputOf(page, name.slice(0, -'.staged'.length));
+      if (!input) continue;
       for (const token of Array.isArray(sent) ? sent : [sent]) {
-        if (typeof token !== 'string' || !Object.hasOwn(staged, token) || staged[token].fieldId !== field.id) continue;
-        out.set(field.id, [...(out.get(field.id) ?? []), staged[token].descriptor]);
+        if (typeof token !== 'string' || !Object.hasOwn(staged, token) || staged[token].fieldId !== input.identity || taken.includes(token)) continue;
+        out.set(input.key, [...(out.get(input.key) ?? []), staged[token].descriptor]);
         taken.push(token);
       }
     }
@@ -462,6 +473,27 @@ export class FormFillingService {
           files.push({ fieldId, name: String(file.name ?? 'fichier'), content: await this.storage.get(file.ref) });
         }
       }
+      // Files of a block's items go as `<block>[<index>].<field>` (the items are copied, the progress stays as is).
+      for (const field of definition.blockFileFields.values()) {
+        const items = data[field.blockId];
+        if (!Array.isArray(items)) continue;
+        const copies: unknown[] = [];
+        for (const [index, item] of (items as unknown[]).entries()) {
+          if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+            copies.push(item);
+            continue;
+          }
+          const copy = { ...(item as Record<string, unknown>) };
+          const list = Array.isArray(copy[field.id]) ? (copy[field.id] as Record<string, unknown>[]) : [];
+          delete copy[field.id];
+          for (const file of list) {
+            if (typeof file?.ref !== 'string') continue;
+            files.push({ fieldId: `${field.blockId}[${index}].${field.id}`, name: String(file.name ?? 'fichier'), content: await this.storage.get(file.ref) });
+          }
+          copies.push(copy);
+        }
+        data[field.blockId] = copies;
+      }
       const sub = session.user?.sub;
       const email = typeof data.email === 'string' ? data.email : null;
       let result;
@@ -501,7 +533,7 @@ export class FormFillingService {
   }
 }
 
-/** Storage keys of the staged files referenced by a form's data (top-level file fields). */
+/** Storage keys of the staged files referenced by a form's data (top-level file fields and block items'). */
 export const stagedKeys = (data: FormValues): string[] => stagedFileKeys(data);
 
 const TELESERVICE_SQL = `SELECT t.id, i.slug AS instance_slug, t.slug, t.kind, t.title, t.anonymous_allowed, t.archived_at, t.opens_at, t.closes_at,

@@ -8,8 +8,12 @@ import type { WebSession } from '#web-session';
 import { portalNavigation } from '../navigation.js';
 import { assetUrl } from './assets.controller.js';
 import {
+  blockIndexes,
+  blocksWithFiles,
   errorKey,
   errorsByKey,
+  fileInputOf,
+  pageHasFiles,
   pageOfPath,
   pageView,
   readPage,
@@ -67,9 +71,12 @@ export class FormController {
     // At the draft limit, say so before the citizen types anything (the creation would be refused).
     if (!drafts.length && full) throw this.forms.draftLimitReached();
     if (!drafts.length) return res.redirect(303, `${base}/${NEW}/etape/${first}`);
+    const brand = await this.forms.brand(teleservice);
     return res.render('form-start', {
       pageTitle: `Reprendre ou commencer — ${teleservice.title}`,
       navigation: portalNavigation('demarches'),
+      brand,
+      stylesheets: brand ? [brand.styleUrl] : [],
       teleservice,
       csrfToken: await session.csrfToken(),
       newHref: full ? null : `${base}/${NEW}/etape/${first}`,
@@ -157,7 +164,7 @@ export class FormController {
     const summary = [...view.summary, ...unplaced];
     const step = pages.indexOf(pageId) + 1;
     const previous = step > 1 ? `${this.base(teleservice)}/${formId}/etape/${pages[step - 2]}` : teleservice.href;
-    const hasFile = view.fields.some((f) => f.kind === 'file');
+    const hasFile = pageHasFiles(page);
     const hasMap = view.fields.some((f) => f.kind === 'map');
     const csrfToken = await session.csrfToken();
     const action = `${this.base(teleservice)}/${formId}/etape/${pageId}`;
@@ -165,10 +172,12 @@ export class FormController {
     const versionNotice = loaded.isNew ? null : await this.forms.takeNotice(session, formId);
     res.status(errors.length ? 422 : 200);
     res.setHeader('Cache-Control', 'no-store'); // what the person typed, even anonymously
+    const brand = await this.forms.brand(teleservice);
     return res.render('form-page', {
+      brand,
       pageTitle: `${errors.length ? 'Erreur : ' : ''}Étape ${step} sur ${pages.length} — ${page.title} — ${teleservice.title}`,
       navigation: portalNavigation('demarches'),
-      stylesheets: [assetUrl('portal/forms.css'), ...(hasMap ? ['/assets/leaflet/leaflet.css'] : [])],
+      stylesheets: [assetUrl('portal/forms.css'), ...(hasMap ? ['/assets/leaflet/leaflet.css'] : []), ...(brand ? [brand.styleUrl] : [])],
       scripts: [assetUrl('portal/forms.js')],
       teleservice,
       page: { id: page.id, title: page.title },
@@ -212,20 +221,20 @@ export class FormController {
     if (!page) throw DomainError.notFound('FORM_PAGE_NOT_FOUND', 'Cette étape n’existe pas dans ce formulaire.');
 
     // The body: form fields, and files staged as they arrive (multipart, without JavaScript).
-    const uploadErrors: FieldError[] = [];
+    // Files are keyed by their input's key: `photo`, or `enfants.<index as named>.certificat`.
+    const refused = new Map<string, string>();
     const uploaded = new Map<string, Record<string, unknown>[]>();
     let body: Record<string, unknown>;
     if (isMultipart(req)) {
-      const fileFields = new Map(page.fields.filter((f) => f.type === 'file').map((f) => [`f.${f.id}`, f]));
       const parsed = await readMultipart(req, this.forms.uploadMaxBytes, async (name: string, fileName: string, stream: Readable) => {
-        const field = fileFields.get(name);
-        if (!field) {
+        const input = fileInputOf(page, name);
+        if (!input) {
           stream.resume();
           return null;
         }
-        const outcome = await this.forms.stage(field, fileName, stream);
-        if (outcome.ok) uploaded.set(field.id, [...(uploaded.get(field.id) ?? []), outcome.descriptor]);
-        else uploadErrors.push({ path: `data.${field.id}`, code: 'FILE_REFUSED', message: outcome.message });
+        const outcome = await this.forms.stage(input.field, fileName, stream);
+        if (outcome.ok) uploaded.set(input.key, [...(uploaded.get(input.key) ?? []), outcome.descriptor]);
+        else if (!refused.has(input.key)) refused.set(input.key, outcome.message);
         return outcome;
       });
       body = parsed.fields;
@@ -245,32 +254,85 @@ export class FormController {
     // Files: those kept, those removed, those just uploaded (multipart or staged by the JavaScript upload).
     const action = typeof body._action === 'string' ? body._action : 'continue';
     const staged = await this.forms.takeStaged(session, page, body);
-    for (const field of page.fields) {
-      if (field.type !== 'file') continue;
-      const kept = Array.isArray(progress.data[field.id]) ? [...(progress.data[field.id] as Record<string, unknown>[])] : [];
-      const removeAt = action.startsWith(`remove-file:${field.id}:`) ? Number(action.split(':')[2]) : -1;
-      if (removeAt >= 0 && removeAt < kept.length) {
+    const uploadErrors: FieldError[] = [];
+    const placed = new Set<string>();
+    const placeFiles = async (field: { maxFiles?: number }, key: string, path: string, kept: Record<string, unknown>[]): Promise<Record<string, unknown>[]> => {
+      placed.add(key);
+      const removeAt = action.startsWith(`remove-file:${key}:`) ? Number(action.slice(`remove-file:${key}:`.length)) : -1;
+      if (Number.isInteger(removeAt) && removeAt >= 0 && removeAt < kept.length) {
         const [removed] = kept.splice(removeAt, 1);
         await this.forms.deleteStaged(stagedKeys({ removed: [removed] }));
       }
-      const all = [...kept, ...(staged.get(field.id) ?? []), ...(uploaded.get(field.id) ?? [])];
+      const all = [...kept, ...(staged.get(key) ?? []), ...(uploaded.get(key) ?? [])];
+      const message = refused.get(key);
+      if (message) uploadErrors.push({ path: `data.${path}`, code: 'FILE_REFUSED', message });
       const max = field.maxFiles ?? 1;
       if (all.length > max) {
         const extra = all.splice(max);
         await this.forms.deleteStaged(stagedKeys({ extra }));
-        uploadErrors.push({ path: `data.${field.id}`, code: 'TOO_MANY_FILES', message: max === 1 ? 'Un seul fichier est admis : retirez le fichier joint pour en joindre un autre.' : `${max} fichiers au plus.` });
+        uploadErrors.push({ path: `data.${path}`, code: 'TOO_MANY_FILES', message: max === 1 ? 'Un seul fichier est admis : retirez le fichier joint pour en joindre un autre.' : `${max} fichiers au plus.` });
       }
+      return all;
+    };
+    const filesOf = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? (value as unknown[]).filter(isObject) : []);
+    for (const field of page.fields) {
+      if (field.type !== 'file') continue;
+      const all = await placeFiles(field, field.id, field.id, filesOf(progress.data[field.id]));
       if (all.length) raw[field.id] = all;
       else delete raw[field.id];
     }
+    // In a block, an item the page showed (`f.<block>.<i>._saved`) keeps the files saved at its index; the files of
+    // items no longer sent (removed, also in place by the JavaScript) are deleted.
+    const blockFiles = blocksWithFiles(page);
+    for (const block of blockFiles) {
+      const saved = Array.isArray(progress.data[block.id]) ? (progress.data[block.id] as unknown[]) : [];
+      const items = Array.isArray(raw[block.id]) ? (raw[block.id] as FormValues[]) : [];
+      const claimed = new Set<number>();
+      const indexes = blockIndexes(body, block.id);
+      for (const [position, index] of indexes.entries()) {
+        const item = items[position];
+        if (!item) continue;
+        const source = body[`f.${block.id}.${index}._saved`] !== undefined && isObject(saved[index]) ? (saved[index] as FormValues) : undefined;
+        if (source) claimed.add(index);
+        for (const sub of block.files) {
+          const all = await placeFiles(sub, `${block.id}.${index}.${sub.id}`, `${block.id}[${position}].${sub.id}`, filesOf(source?.[sub.id]));
+          if (all.length) item[sub.id] = all;
+        }
+      }
+      const dropped = saved.filter((item, index) => !claimed.has(index) && isObject(item));
+      await this.forms.deleteStaged(stagedKeys({ [block.id]: dropped }));
+    }
+    // Files sent for an item the body does not have: not kept.
+    const unplaced = [...staged, ...uploaded].filter(([key]) => !placed.has(key)).flatMap(([, files]) => files);
+    if (unplaced.length) await this.forms.deleteStaged(stagedKeys({ unplaced }));
     const pageIds = new Set(page.fields.map((f) => f.id));
     const others = Object.fromEntries(Object.entries(progress.data).filter(([id]) => !pageIds.has(id)));
     const values: FormValues = { ...others, ...raw };
-    // Files are tracked by the form in progress at once, whatever happens next (no orphan when it is deleted).
+
+    // Buttons that change the page without going forward: add or remove a block's item.
+    const blockAction = /^(add|remove):([a-z][a-z0-9_]*)(?::(\d+))?$/.exec(action);
+    const actionBlock = blockAction ? page.fields.find((f) => f.id === blockAction[2] && f.type === 'block') : undefined;
+    let blockAnchor = '';
+    if (blockAction && actionBlock?.type === 'block') {
+      const list = Array.isArray(values[actionBlock.id]) ? [...(values[actionBlock.id] as FormValues[])] : [];
+      if (blockAction[1] === 'add' && list.length < (actionBlock.maxItems ?? 20)) {
+        list.push({});
+        blockAnchor = `#f-${actionBlock.id}-${list.length - 1}`;
+      } else if (blockAction[1] === 'remove') {
+        const removed = list.splice(Number(blockAction[3]), 1);
+        await this.forms.deleteStaged(stagedKeys({ [actionBlock.id]: removed }));
+        blockAnchor = `#f-${actionBlock.id}`;
+      }
+      values[actionBlock.id] = list;
+    }
+    // Files are tracked by the form in progress at once, whatever happens next (no orphan when it is deleted); a
+    // block with file fields is kept as sent, so that its items' indexes match the page shown next.
     const fileIds = page.fields.filter((f) => f.type === 'file').map((f) => f.id);
-    if (fileIds.length) {
-      for (const id of fileIds) {
-        if (raw[id] !== undefined) progress.data[id] = raw[id];
+    const trackedIds = [...fileIds, ...blockFiles.map((b) => b.id)];
+    if (trackedIds.length) {
+      for (const id of trackedIds) {
+        const value = fileIds.includes(id) ? raw[id] : values[id];
+        if (value !== undefined) progress.data[id] = value;
         else delete progress.data[id];
       }
       await this.forms.save(session, progress);
@@ -280,23 +342,8 @@ export class FormController {
       return res.redirect(303, `${here}${anchor}`);
     };
 
-    // Buttons that change the page without going forward.
-    const blockAction = /^(add|remove):([a-z][a-z0-9_]*)(?::(\d+))?$/.exec(action);
-    if (blockAction) {
-      const field = page.fields.find((f) => f.id === blockAction[2] && f.type === 'block');
-      if (field && field.type === 'block') {
-        const list = Array.isArray(values[field.id]) ? [...(values[field.id] as FormValues[])] : [];
-        let anchor = '';
-        if (blockAction[1] === 'add' && list.length < (field.maxItems ?? 20)) {
-          list.push({});
-          anchor = `#f-${field.id}-${list.length - 1}`;
-        } else if (blockAction[1] === 'remove') {
-          list.splice(Number(blockAction[3]), 1);
-          anchor = `#f-${field.id}`;
-        }
-        values[field.id] = list;
-        return again({ values: pick(values, pageIds), errors: [], notice: blockAction[1] === 'add' ? 'Un élément a été ajouté : remplissez-le.' : 'L’élément a été supprimé.' }, anchor);
-      }
+    if (blockAction && actionBlock) {
+      return again({ values: pick(values, pageIds), errors: uploadErrors, notice: blockAction[1] === 'add' ? 'Un élément a été ajouté : remplissez-le.' : 'L’élément a été supprimé.' }, blockAnchor);
     }
     if (action.startsWith('remove-file:')) return again({ values: pick(values, pageIds), errors: uploadErrors, notice: 'Le fichier a été retiré.' });
 
@@ -412,10 +459,12 @@ export class FormController {
       };
     });
     res.setHeader('Cache-Control', 'no-store');
+    const brand = await this.forms.brand(teleservice);
     return res.render('form-recap', {
       pageTitle: `${flash?.errors.length ? 'Erreur : ' : ''}Récapitulatif — ${teleservice.title}`,
       navigation: portalNavigation('demarches'),
-      stylesheets: [assetUrl('portal/forms.css')],
+      brand,
+      stylesheets: [assetUrl('portal/forms.css'), ...(brand ? [brand.styleUrl] : [])],
       scripts: [assetUrl('portal/forms.js')],
       teleservice,
       sections,
@@ -449,10 +498,12 @@ export class FormController {
     const teleservice = await this.forms.teleservice(instance, slug);
     if (receipt.accessSecret) await this.forms.forgetSecret(session, formId);
     res.setHeader('Cache-Control', 'no-store');
+    const brand = await this.forms.brand(teleservice);
     return res.render('form-receipt', {
       pageTitle: `Demande envoyée — ${receipt.teleserviceTitle}`,
       navigation: portalNavigation('demarches'),
-      stylesheets: [assetUrl('portal/forms.css')],
+      brand,
+      stylesheets: [assetUrl('portal/forms.css'), ...(brand ? [brand.styleUrl] : [])],
       teleservice,
       receipt,
       followHref: receipt.anonymous ? `/suivi?code=${encodeURIComponent(receipt.trackingCode)}` : `/mes-demarches/${receipt.demandId}`,

@@ -100,7 +100,7 @@ function enhance(form) {
         const index = String(nextIndex());
         const fragment = template.content.cloneNode(true);
         fragment.querySelectorAll('*').forEach((element) => {
-          for (const attribute of ['id', 'name', 'for', 'aria-describedby', 'value', 'data-key']) {
+          for (const attribute of ['id', 'name', 'for', 'aria-describedby', 'value', 'data-key', 'data-file-field']) {
             const value = element.getAttribute(attribute);
             if (value && value.includes('__i__')) element.setAttribute(attribute, value.replaceAll('__i__', index));
           }
@@ -109,6 +109,7 @@ function enhance(form) {
         items.appendChild(fragment);
         renumber();
         bindRemove(item);
+        item.querySelectorAll('[data-file-field]').forEach(bindUpload);
         item.focus();
         refresh();
       });
@@ -128,7 +129,8 @@ function enhance(form) {
   });
 
   // ---------------------------------------------------------------------------------- uploads with progress
-  form.querySelectorAll('[data-file-field]').forEach((wrapper) => {
+  // A file field at the top level, or in a block's item (also one added in place): `data-file-field` is its key.
+  function bindUpload(wrapper) {
     const input = wrapper.querySelector('input[type="file"]');
     const progress = wrapper.querySelector('[data-file-progress]');
     const list = wrapper.querySelector('[data-file-staged]');
@@ -204,7 +206,8 @@ function enhance(form) {
         });
         xhr.send(data);
       });
-  });
+  }
+  form.querySelectorAll('[data-file-field]').forEach(bindUpload);
 
   // ---------------------------------------------------------------------------------- map picker
   const maps = form.querySelectorAll('[data-map]');

@@ -107,16 +107,21 @@ export class CitizenDrafts {
 
 /**
  * Storage keys of the files a draft's data references: file fields hold descriptors `{ name, size, mimeType, ref }`
- * whose `ref` is the staged upload's key in the attachment storage.
+ * whose `ref` is the staged upload's key in the attachment storage, at the top level or inside the items of a
+ * repeatable block (`{ enfants: [{ prenom, certificat: [descriptor] }] }`).
  */
 export function stagedFileKeys(data: Record<string, unknown>): string[] {
   const keys: string[] = [];
-  for (const value of Object.values(data ?? {})) {
-    if (!Array.isArray(value)) continue;
+  const visit = (value: unknown, depth: number) => {
+    if (!Array.isArray(value) || depth > 2) return;
     for (const item of value as unknown[]) {
-      const file = item as { ref?: unknown; mimeType?: unknown } | null;
-      if (file && typeof file === 'object' && typeof file.ref === 'string' && typeof file.mimeType === 'string') keys.push(file.ref);
+      if (!item || typeof item !== 'object' || Array.isArray(item)) continue;
+      const file = item as { ref?: unknown; mimeType?: unknown };
+      if (typeof file.ref === 'string' && typeof file.mimeType === 'string') keys.push(file.ref);
+      // A block item: its own file fields.
+      else for (const inner of Object.values(item)) visit(inner, depth + 1);
     }
-  }
+  };
+  for (const value of Object.values(data ?? {})) visit(value, 0);
   return keys;
 }
