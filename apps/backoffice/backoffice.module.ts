@@ -9,19 +9,21 @@ import { AgentGuard } from './agent.guard.js';
 import { BuilderModule } from './builder/builder.module.js';
 import { DemandsController } from './demands.controller.js';
 import { HomeController } from './home.controller.js';
+import { OnBehalfModule } from './on-behalf/on-behalf.module.js';
 import { PreferencesController } from './preferences.controller.js';
 import { StatisticsController } from './statistics.controller.js';
 
 /** The back office (GRU): agents log in through the territorial account; their roles come from `agent_role`. */
 @Module({
   imports: [
-    WebSessionModule.forApp({ app: 'backoffice', scopes: 'openid profile email', cookieName: 'parvis_bo' }),
+    WebSessionModule.forApp({ app: 'backoffice', scopes: 'openid profile email', cookieName: 'parvis_bo', csrfTokenExemptPrefixes: ['/plateforme/files/'] }),
     AgentsModule,
     DemandEngineModule,
     TerritoryModule,
     AgentNotificationsModule,
     BuilderModule,
     AdminModule,
+    OnBehalfModule,
   ],
   controllers: [HomeController, DemandsController, PreferencesController, StatisticsController],
   providers: [AgentGuard, AgentInboxQueries, AgentExportQueries, AgentSavedViews, AgentBulkOperations, AgentStatistics, CommentOnDemand, AssignDemand, RerouteDemand],

@@ -1,31 +1,15 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { APP_CONFIG, LOGGER, type AppConfig } from '#core';
-import { QueueRegistry } from '#queue';
+import { QueueRegistry, queueDashboardRouter } from '#queue';
 
 /** Where the worker serves the queue dashboard. */
 export const DASHBOARD_PATH = '/files';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
-
-/**
- * The changes an operator may make from the dashboard: retry failed jobs (one, or all of a queue), run a delayed
- * job or a scheduler's next run now. Adding, editing, cleaning or emptying jobs would bypass the outbox and the
- * job catalogue: refused.
- */
-const ALLOWED_CHANGES = [
-  /^\/api\/queues\/[^/]+\/retry\/failed$/,
-  /^\/api\/queues\/[^/]+\/[^/]+\/retry$/,
-  /^\/api\/queues\/[^/]+\/promote$/,
-  /^\/api\/queues\/[^/]+\/[^/]+\/promote$/,
-  /^\/api\/queues\/[^/]+\/job-schedulers\/[^/]+\/run$/,
-];
 
 /** Whether the request carries the dashboard token: `Authorization: Bearer <token>`, or Basic with the token as password. */
 export function hasDashboardToken(header: string | undefined, token: string): boolean {
@@ -63,34 +47,15 @@ export class QueueDashboard implements OnModuleInit {
       this.logger.info('Tableau de bord des files non monté (WORKER_DASHBOARD_TOKEN absente)');
       return;
     }
-    const serverAdapter = new ExpressAdapter();
-    serverAdapter.setBasePath(DASHBOARD_PATH);
-    createBullBoard({
-      queues: this.queues.names().map((name) => new BullMQAdapter(this.queues.queue(name))),
-      serverAdapter,
-      options: { uiConfig: { boardTitle: 'Parvis — files' } },
-    });
-    const guard = (req: Request, res: Response, next: NextFunction) => {
-      res.setHeader('Cache-Control', 'no-store');
+    const authenticate = (req: Request, res: Response, next: NextFunction) => {
       if (!hasDashboardToken(req.headers.authorization, token)) {
         res.setHeader('WWW-Authenticate', 'Basic realm="Parvis files", charset="UTF-8"');
         res.status(401).json({ code: 'DASHBOARD_UNAUTHORIZED', message: 'Jeton du tableau de bord requis.' });
         return;
       }
-      if (!['GET', 'HEAD'].includes(req.method)) {
-        const origin = req.headers.origin;
-        if (origin && origin !== `${req.protocol}://${req.headers.host}`) {
-          res.status(403).json({ code: 'DASHBOARD_FORBIDDEN_ORIGIN', message: 'Requête d’une autre origine refusée.' });
-          return;
-        }
-        if (req.method !== 'PUT' || !ALLOWED_CHANGES.some((route) => route.test(req.path))) {
-          res.status(403).json({ code: 'DASHBOARD_FORBIDDEN_CHANGE', message: 'Seules la relance des tâches en échec et l’exécution immédiate sont permises depuis le tableau de bord.' });
-          return;
-        }
-      }
       next();
     };
-    this.adapterHost.httpAdapter.getInstance().use(DASHBOARD_PATH, guard, serverAdapter.getRouter());
+    this.adapterHost.httpAdapter.getInstance().use(DASHBOARD_PATH, queueDashboardRouter({ queues: this.queues, basePath: DASHBOARD_PATH, authenticate }));
     this.logger.info({ path: DASHBOARD_PATH }, 'Tableau de bord des files monté');
   }
 }

@@ -51,6 +51,7 @@ export { toWorkerError, isPermanentFailure } from './runner/job-errors.js';
 export { QueueWorkerModule, QueueWorkerLifecycle, JOB_HANDLERS, QUEUE_CONNECTION_FACTORY, type QueueWorkerModuleOptions } from './worker/queue-worker.module.js';
 export { QueueRegistry, bullPrefix, type QueueConnectionFactory } from './worker/queue-registry.js';
 export { JobWorkers } from './worker/job-workers.js';
+export { queueDashboardRouter, DASHBOARD_ALLOWED_CHANGES } from './dashboard/queue-dashboard.js';
 export { JobSchedulers, type JobSchedule, type ScheduledJobName } from './worker/job-schedules.js';
 export {
   OutboxRelay,

@@ -11,6 +11,11 @@ export interface WebAppOptions {
   scopes: string;
   /** Session cookie name without the `__Host-` prefix. */
   cookieName: string;
+  /**
+   * Path prefixes whose unsafe requests carry no CSRF token because a third-party UI sends them (the back office's
+   * queue dashboard): the route must then refuse any request whose `Origin` is not this app's own.
+   */
+  csrfTokenExemptPrefixes?: readonly string[];
 }
 
 const ENV_PREFIX: Record<WebAppKind, string> = { portal: 'PORTAL', backoffice: 'BACKOFFICE' };

@@ -45,7 +45,10 @@ export class WebSessionMiddleware implements NestMiddleware {
     const csp = res.getHeader('Content-Security-Policy');
     if (typeof csp === 'string') res.setHeader('Content-Security-Policy', csp.replace("form-action 'self'", `form-action 'self' ${this.web.issuer.origin}`));
 
-    if (!SAFE_METHODS.has(req.method) && !CSRF_EXEMPT.has(req.path)) this.checkCsrf(req, session);
+    if (!SAFE_METHODS.has(req.method) && !CSRF_EXEMPT.has(req.path)) {
+      const tokenExempt = this.web.options.csrfTokenExemptPrefixes?.some((prefix) => req.path.startsWith(prefix)) ?? false;
+      this.checkCsrf(req, session, tokenExempt);
+    }
 
     const user = session.user;
     if (user || req.path.startsWith('/auth/')) res.setHeader('Cache-Control', 'no-store');
@@ -76,11 +79,13 @@ export class WebSessionMiddleware implements NestMiddleware {
     }
   }
 
-  private checkCsrf(req: Request, session: WebSession) {
+  private checkCsrf(req: Request, session: WebSession, tokenExempt: boolean) {
     const origin = req.headers.origin;
-    if (origin && origin !== 'null' && origin !== this.web.origin(req)) {
+    if ((origin && origin !== 'null' && origin !== this.web.origin(req)) || (tokenExempt && origin !== this.web.origin(req))) {
       throw DomainError.forbidden(CSRF_INVALID, 'Ce formulaire ne vient pas de ce site : il est refusé.');
     }
+    // Token-exempt prefixes (a third-party UI's API): the same-origin check above is the protection.
+    if (tokenExempt) return;
     const expected = session.data?.csrf;
     const body = req.body as Record<string, unknown> | undefined;
     // A multipart form (file upload without JavaScript) is read by its handler, after this check: its token

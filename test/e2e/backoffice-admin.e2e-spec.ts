@@ -339,11 +339,41 @@ describe('back-office administration: agents, branding, offers, instances, ident
       );
     });
 
-    it('lists collectivities with their offer, and the queue dashboard link only when the worker has its token', async () => {
+    it('lists collectivities with their offer, and links the queue dashboard', async () => {
       const page = await pageOf(PLATFORM, '/plateforme');
       expect(page.response.status).toBe(200);
       expect(page.html).toMatch(/<a href="\/plateforme\/collectivites\/givors">Givors<\/a><\/th><td>Partenaire<\/td><td>01\/01\/2025<\/td>/);
-      expect(page.html).toContain('Tableau de bord non activé : définissez WORKER_DASHBOARD_TOKEN');
+      expect(page.html).toContain('<a href="/plateforme/files">Tableau de bord des files</a>');
+    });
+
+    it('serves the queue dashboard to the platform team only, and lets it make no change but retries, from this origin', async () => {
+      const dashboard = await browsers[PLATFORM].request(`${backoffice.url}/plateforme/files`);
+      expect(dashboard.status).toBe(200);
+      expect(dashboard.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(dashboard.headers.get('cache-control')).toBe('no-store');
+      const api = await browsers[PLATFORM].request(`${backoffice.url}/plateforme/files/api/queues`, { headers: { accept: 'application/json' } });
+      expect(api.status).toBe(200);
+      expect(((await api.json()) as { queues: { name: string }[] }).queues.map((q) => q.name).sort()).toEqual(['demands', 'notifications', 'scheduled']);
+
+      // Administrators and agents: 403; nobody logged in: sent to the login (a page) or 401 (the API).
+      for (const who of [GIVORS_ADMIN, GIVORS_AGENT]) {
+        expect((await browsers[who].request(`${backoffice.url}/plateforme/files/api/queues`, { headers: { accept: 'application/json' } })).status).toBe(403);
+      }
+      const anonymous = new WebBrowser();
+      const login = await anonymous.request(`${backoffice.url}/plateforme/files`);
+      expect(login.status).toBe(303);
+      expect(login.headers.get('location')).toBe('/auth/login?returnTo=%2Fplateforme%2Ffiles');
+      expect((await anonymous.request(`${backoffice.url}/plateforme/files/api/queues`, { headers: { accept: 'application/json' } })).status).toBe(401);
+
+      // Changes: from another origin or without one, refused (bull-board sends no CSRF token); cleaning a queue, refused.
+      const retry = `${backoffice.url}/plateforme/files/api/queues/notifications/retry/failed`;
+      expect((await browsers[PLATFORM].request(retry, { method: 'PUT', headers: { origin: 'https://ailleurs.example' } })).status).toBe(403);
+      expect((await browsers[PLATFORM].request(retry, { method: 'PUT' })).status).toBe(403);
+      const clean = await browsers[PLATFORM].request(`${backoffice.url}/plateforme/files/api/queues/notifications/clean/failed`, { method: 'PUT', headers: { origin: backoffice.url } });
+      expect(clean.status).toBe(403);
+      expect(((await clean.json()) as { code: string }).code).toBe('DASHBOARD_FORBIDDEN_CHANGE');
+      expect((await browsers[PLATFORM].request(retry, { method: 'PUT', headers: { origin: backoffice.url } })).status).toBe(200);
+      expect((await browsers[GIVORS_ADMIN].request(retry, { method: 'PUT', headers: { origin: backoffice.url } })).status).toBe(403);
     });
 
     it('refuses to change Givors’ offer while its instance is active and a demand is open, listing what blocks (409, nothing written)', async () => {

@@ -14,6 +14,7 @@ import { InvitationMiddleware } from './invitation.middleware.js';
 import { LogoController } from './logo.controller.js';
 import { PlatformController } from './platform.controller.js';
 import { PlatformOperation } from './platform.service.js';
+import { BackofficeQueueDashboard } from './queue-dashboard.js';
 
 /**
  * Commune administration (agents, roles, functions, branding) and platform operation (offers, instances, identity
@@ -22,7 +23,7 @@ import { PlatformOperation } from './platform.service.js';
 @Module({
   imports: [AgentsModule, QueueProducerModule, DemandEngineModule],
   controllers: [AdminController, FunctionsController, PlatformController, LogoController],
-  providers: [AgentGuard, AdminAccess, AdminJournal, AgentsAdministration, BrandingService, IdentityClients, PlatformOperation],
+  providers: [AgentGuard, AdminAccess, AdminJournal, AgentsAdministration, BrandingService, IdentityClients, PlatformOperation, BackofficeQueueDashboard],
 })
 export class AdminModule implements NestModule {
   configure(consumer: MiddlewareConsumer) {

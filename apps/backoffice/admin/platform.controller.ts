@@ -214,8 +214,7 @@ export class PlatformController {
   }
 
   private dashboard() {
-    if (!this.config.worker.dashboardToken) return null;
-    return { url: `http://${this.config.host === '0.0.0.0' ? '127.0.0.1' : this.config.host}:${this.config.ports.worker}/files` };
+    return { url: '/plateforme/files' };
   }
 
   private async collectivityView(
