@@ -19,6 +19,8 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let isDown = false;
   const server = createServer((client) => {
+    // A reset socket emits ECONNRESET: every socket has an error listener, or the test process would throw.
+    client.on('error', () => undefined);
     if (isDown) {
       client.destroy();
       return;

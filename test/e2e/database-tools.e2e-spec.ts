@@ -39,7 +39,7 @@ describe('npm run migrate', () => {
     const second = await run('migrate.js', url);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('aucune migration en attente');
-  });
+  }, 90_000); // every migration, from scratch, in a child process
 
   it('reverts the last migration with --revert, and applies it again afterwards', async () => {
     const last = migrationNames[migrationNames.length - 1];
@@ -78,7 +78,7 @@ describe('npm run schema:check and migration:generate', () => {
 
     expect(await databasesNamed('parvis_schema_check_')).toEqual([]);
     expect(await databasesNamed('parvis_migration_generate_')).toEqual([]);
-  });
+  }, 120_000); // three processes, each migrating a temporary database from scratch
 
   it('migration:generate refuses a name that is not PascalCase', async () => {
     const outcome = await run('migration-generate.js', url, ['add_thing']);
