@@ -1,7 +1,7 @@
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { brandingOfCollectivity, brandingOfInstance, collectivityLogo, type PublicBranding } from '#territory';
+import { brandingOfCollectivity, brandingOfInstance, collectivityLogo, logoHeaders, type PublicBranding } from '#territory';
 
 /** What a page of a collectivity's instance shows of it: its name, its logo, its accent stylesheet. */
 export interface BrandView {
@@ -38,12 +38,7 @@ export class BrandingController {
   async logo(@Param('slug') slug: string, @Res() res: Response) {
     const logo = await collectivityLogo(this.dataSource, slug);
     if (!logo) throw new NotFoundException('Aucun logo pour cette collectivité.');
-    res.setHeader('Content-Type', logo.mediaType);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    res.setHeader('Last-Modified', logo.updatedAt.toUTCString());
-    res.send(logo.content);
+    res.set(logoHeaders(logo)).send(logo.content);
   }
 
   @Get(':slug/style.css')

@@ -43,6 +43,20 @@ async function readBranding(dataSource: DataSource, where: string, param: string
   };
 }
 
+/**
+ * The headers a collectivity's logo is served with, wherever it is served (portal, back office): the type sniffed at
+ * upload, `nosniff`, a sandboxing CSP (never an active document), a short public cache.
+ */
+export function logoHeaders(logo: { mediaType: LogoMediaType; updatedAt: Date }): Record<string, string> {
+  return {
+    'Content-Type': logo.mediaType,
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; sandbox",
+    'Cache-Control': 'public, max-age=300',
+    'Last-Modified': logo.updatedAt.toUTCString(),
+  };
+}
+
 /** A collectivity's logo by its slug (bytes and the type sniffed at upload), or null. */
 export async function collectivityLogo(dataSource: DataSource, collectivitySlug: string): Promise<{ content: Buffer; mediaType: LogoMediaType; updatedAt: Date } | null> {
   if (!/^[a-z0-9-]{1,80}$/.test(collectivitySlug)) return null;

@@ -5,7 +5,7 @@ import { CollectivityBranding } from './collectivity-branding.entity.js';
 
 export { Collectivity, Membership, Instance, CollectivityBranding };
 export { LOGO_MEDIA_TYPES, type LogoMediaType } from './collectivity-branding.entity.js';
-export { brandingOfCollectivity, brandingOfInstance, collectivityLogo, type PublicBranding } from './collectivity-branding.reader.js';
+export { brandingOfCollectivity, brandingOfInstance, collectivityLogo, logoHeaders, type PublicBranding } from './collectivity-branding.reader.js';
 /** The territory's entities, registered in the platform's DataSource (libs/platform/schema.ts). */
 export const TERRITORY_ENTITIES = [Collectivity, Membership, Instance, CollectivityBranding];
 

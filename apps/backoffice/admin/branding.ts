@@ -74,14 +74,6 @@ export class BrandingService {
   }
 
   /** The logo's bytes and type, or null. */
-  async logo(slug: string): Promise<{ content: Buffer; mediaType: LogoMediaType; updatedAt: Date } | null> {
-    const rows = await this.dataSource.query<{ logo: Buffer; logo_media_type: LogoMediaType; updated_at: Date }[]>(
-      `SELECT b.logo, b.logo_media_type, b.updated_at FROM collectivity_branding b JOIN collectivity c ON c.id = b.collectivity_id WHERE c.slug = $1 AND b.logo IS NOT NULL`,
-      [slug],
-    );
-    return rows[0] ? { content: rows[0].logo, mediaType: rows[0].logo_media_type, updatedAt: rows[0].updated_at } : null;
-  }
-
   async save(actor: AdminActor, collectivity: Collectivity, input: BrandingInput): Promise<void> {
     const fields: FieldError[] = [];
     const displayName = input.displayName.trim();
