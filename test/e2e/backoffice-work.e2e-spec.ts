@@ -355,6 +355,15 @@ describe('back-office work on a demand: comments, messages, assignment, re-routi
       const page = await pageOf(metroAgent, `/demandes/${target.id}`);
       expect(page.html).toMatch(/<strong>Demande réorientée<\/strong> — Agent \(vous\)/);
       expect(page.html).toContain('<strong>Demande relayée par courriel</strong>');
+
+      // Re-routed to the same commune again (e.g. after its contact address was corrected): relayed again, once.
+      const again = await post(metroAgent, `/demandes/${target.id}/reorientation`, { commune: ecullyId, version: String((await row(target.id)).lock_version) });
+      expect(again.status).toBe(303);
+      const relays = () => sink.messages.filter((m) => m.to.includes('mairie@ecully.test') && m.subject.includes(target.trackingCode));
+      await sink.waitFor((m) => relays().length >= 2 && m.to.includes('mairie@ecully.test'));
+      expect((await eventsOf(target.id)).filter((e) => e.kind === 'relayed_by_email')).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(relays()).toHaveLength(2);
     });
 
     it('cannot re-route another collectivity’s demand (404), nor to the commune that already has it (422)', async () => {

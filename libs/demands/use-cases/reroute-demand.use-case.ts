@@ -148,7 +148,8 @@ export class RerouteDemand {
           payload: { text: `Votre demande est désormais traitée par la commune ${de(target.name)}.`, collectivityId: target.id },
         });
       }
-      await this.delivery.write(manager, moved, target, plan, now, { reroutedFrom: from.id });
+      // Its own round (the lock version after the move): a commune re-routed to again is delivered again.
+      await this.delivery.write(manager, moved, target, plan, now, { reroutedFrom: from.id, round: `reroute-${moved.lockVersion}` });
       return moved;
     });
     return { demand, plan };

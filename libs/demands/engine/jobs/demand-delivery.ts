@@ -51,11 +51,15 @@ export class DemandDelivery {
     return to ? { mode: 'email_relay', to } : { mode: 'contact_missing' };
   }
 
-  /** Whether this demand already went through a delivery to this commune (replays write nothing). */
-  async alreadyDone(manager: EntityManager, demandId: string, collectivityId: string): Promise<boolean> {
+  /**
+   * Whether this demand already went through this delivery to this commune (replays write nothing). A delivery
+   * has a `round` when it is not the first of the demand (a re-routing, `extra.round`): each round delivers once.
+   */
+  async alreadyDone(manager: EntityManager, demandId: string, collectivityId: string, round = ''): Promise<boolean> {
     const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM "demand_event" WHERE "demand_id" = $1 AND "kind" = ANY($2) AND "payload"->>'collectivityId' = $3 LIMIT 1`,
-      [demandId, [...DELIVERY_EVENT_KINDS], collectivityId],
+      `SELECT 1 FROM "demand_event" WHERE "demand_id" = $1 AND "kind" = ANY($2) AND "payload"->>'collectivityId' = $3
+          AND coalesce("payload"->>'round', '') = $4 LIMIT 1`,
+      [demandId, [...DELIVERY_EVENT_KINDS], collectivityId, round],
     );
     return rows.length > 0;
   }
@@ -65,7 +69,7 @@ export class DemandDelivery {
    * where it is (the metropolis), for a manual handling. `extra` joins the payload (a routing decision).
    */
   async block(manager: EntityManager, demand: Demand, commune: Collectivity, now: Date, extra: Record<string, unknown> = {}): Promise<void> {
-    if (await this.alreadyDone(manager, demand.id, commune.id)) return;
+    if (await this.alreadyDone(manager, demand.id, commune.id, roundOf(extra))) return;
     await new DemandRepository(manager).appendEvent(demand, {
       at: now,
       kind: 'delivery_blocked',
@@ -82,11 +86,15 @@ export class DemandDelivery {
   /**
    * Writes the delivery of `demand` to `commune` in the caller's platform transaction: GRU and connector deliveries
    * expect the demand already with the commune; a relay or a missing contact leaves it where it is (the
-   * metropolis for a routed demand). `extra` joins the event's payload (a routing decision).
+   * metropolis for a routed demand). `extra` joins the event's payload (a routing decision); `extra.round` names a
+   * later delivery (a re-routing), whose mails and events are its own (a commune gets a re-routed demand again).
    */
   async write(manager: EntityManager, demand: Demand, commune: Collectivity, plan: DeliveryPlan, now: Date, extra: Record<string, unknown> = {}): Promise<void> {
     if (plan.mode === 'contact_missing') return this.block(manager, demand, commune, now, extra);
-    if (await this.alreadyDone(manager, demand.id, commune.id)) return;
+    const round = roundOf(extra);
+    if (await this.alreadyDone(manager, demand.id, commune.id, round)) return;
+    const suffix = round ? `/${round}` : '';
+    const roundField = round ? { round } : {};
     const repository = new DemandRepository(manager);
     const teleservice = await this.engine.teleserviceById(demand.teleserviceId);
     const teleserviceTitle = teleservice?.title ?? 'Demande';
@@ -102,7 +110,7 @@ export class DemandDelivery {
           {
             collectivityId: commune.id,
             demandId: demand.id,
-            keyPrefix: `agent-new/${demand.id}`,
+            keyPrefix: `agent-new/${demand.id}${suffix}`,
             title: `Nouvelle demande : ${teleserviceTitle} (n° ${demand.trackingCode})`,
             link,
             mail: () =>
@@ -129,6 +137,7 @@ export class DemandDelivery {
               (alerted.skipped.length ? ` ; ${alerted.skipped.length} agent(s) non prévenu(s) : ${alerted.skipped[0]!.reason}.` : '.'),
             collectivityId: commune.id,
             channel: 'gru',
+            ...roundField,
             agentsNotified: notified,
             ...(alerted.digest ? { agentsInDigest: alerted.digest } : {}),
             ...(alerted.skipped.length ? { agentsSkipped: alerted.skipped } : {}),
@@ -149,9 +158,11 @@ export class DemandDelivery {
             data: demand.data,
           },
         };
+        // A later round (re-routed to this commune again) puts the delivery back to `pending` with the new snapshot.
         await manager.query(
           `INSERT INTO "connector_delivery" (demand_id, collectivity_id, status, payload, created_at)
-           VALUES ($1, $2, 'pending', $3::jsonb, $4) ON CONFLICT ON CONSTRAINT "connector_delivery_demand_collectivity_key" DO NOTHING`,
+           VALUES ($1, $2, 'pending', $3::jsonb, $4) ON CONFLICT ON CONSTRAINT "connector_delivery_demand_collectivity_key"
+           ${round ? `DO UPDATE SET status = 'pending', payload = EXCLUDED.payload` : 'DO NOTHING'}`,
           [demand.id, commune.id, JSON.stringify(snapshot), now],
         );
         await repository.appendEvent(demand, {
@@ -159,7 +170,7 @@ export class DemandDelivery {
           kind: 'delivered',
           actor: ACTOR,
           visibility: 'internal',
-          payload: { text: `Transmission au connecteur de ${commune.name} en attente.`, collectivityId: commune.id, channel: 'connector' },
+          payload: { text: `Transmission au connecteur de ${commune.name} en attente.`, collectivityId: commune.id, channel: 'connector', ...roundField },
         });
         return;
       }
@@ -176,7 +187,7 @@ export class DemandDelivery {
           lines: entries.map(toLine),
           agentLink: `${this.backofficeUrl()}/demandes/${demand.id}`,
         });
-        await this.engine.outbox.add(manager, 'mail.send', { to: plan.to, ...mail }, { key: `relay/${demand.id}/${commune.id}` });
+        await this.engine.outbox.add(manager, 'mail.send', { to: plan.to, ...mail }, { key: `relay/${demand.id}/${commune.id}${suffix}` });
         await repository.appendEvent(demand, {
           at: now,
           kind: 'relayed_by_email',
@@ -206,4 +217,9 @@ function de(name: string): string {
 
 function toLine(entry: SummaryEntry): SummaryLine {
   return entry.items ? { label: entry.label, value: entry.value, items: entry.items.map((item) => item.map(toLine)) } : { label: entry.label, value: entry.value };
+}
+
+/** The delivery round named by `extra.round` ('' for a demand's first delivery). */
+function roundOf(extra: Record<string, unknown>): string {
+  return typeof extra.round === 'string' ? extra.round : '';
 }
