@@ -9,20 +9,18 @@
  * PostgreSQL. Knobs: BENCH_ROWS (100000), BENCH_SAMPLE_MS (20, memory sampling period).
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ManualClock } from '#core';
-import { createDataSource } from '#db';
 import { AgentExportQueries, AgentInboxQueries, DemandEngine, LocalDiskStorage, type EngineCaller } from '#demands';
-import { ALL_ENTITIES, ALL_MIGRATIONS, useOrStartServices } from '#platform';
+import { useOrStartServices } from '#platform';
 import { OutboxService } from '#queue';
 import { TeleserviceRepository } from '#teleservices';
-import { seedReferenceData, TerritoryService } from '#territory';
+import { TerritoryService } from '#territory';
 import { writeCsv } from '../apps/backoffice/exports.js';
-import { adminQuery } from './support.js';
+import { freshBenchDatabase } from './support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 20);
@@ -90,20 +88,10 @@ async function measure(label: string, run: () => Promise<number>) {
 
 async function main() {
   const stops: (() => Promise<void>)[] = [];
-  const runId = randomBytes(3).toString('hex');
   try {
     const services = await useOrStartServices('bench', { databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
     stops.unshift(services.stop);
-    const database = `parvis_bench_export_${runId}`;
-    await adminQuery(services.databaseUrl, `CREATE DATABASE "${database}"`);
-    stops.unshift(() => adminQuery(services.databaseUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
-    const url = new URL(services.databaseUrl);
-    url.pathname = `/${database}`;
-    const dataSource = createDataSource({ url: url.toString(), applicationName: 'parvis-bench-export', entities: ALL_ENTITIES, migrations: ALL_MIGRATIONS, poolSize: 2 });
-    await dataSource.initialize();
-    stops.unshift(() => dataSource.destroy());
-    await dataSource.runMigrations({ transaction: 'each' });
-    await seedReferenceData(dataSource);
+    const dataSource = await freshBenchDatabase(services.databaseUrl, 'export', stops);
 
     const now = new Date('2026-03-01T08:00:00Z');
     const [{ id: givorsId }] = await dataSource.query(`SELECT id FROM collectivity WHERE insee_code = '69091'`);

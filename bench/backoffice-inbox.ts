@@ -9,18 +9,16 @@
  * Knobs: BENCH_ROWS (1000000), BENCH_QUERIES (200).
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '#core';
-import { createDataSource } from '#db';
 import { AgentInboxQueries, DemandEngine, LocalDiskStorage, type EngineCaller } from '#demands';
-import { ALL_ENTITIES, ALL_MIGRATIONS, useOrStartServices } from '#platform';
+import { useOrStartServices } from '#platform';
 import { OutboxService } from '#queue';
 import { TeleserviceRepository } from '#teleservices';
-import { seedReferenceData, TerritoryService } from '#territory';
-import { adminQuery } from './support.js';
+import { TerritoryService } from '#territory';
+import { freshBenchDatabase } from './support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
@@ -49,20 +47,10 @@ function percentile(sorted: number[], p: number): number {
 
 async function main() {
   const stops: (() => Promise<void>)[] = [];
-  const runId = randomBytes(3).toString('hex');
   try {
     const services = await useOrStartServices('bench', { databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
     stops.unshift(services.stop);
-    const database = `parvis_bench_inbox_${runId}`;
-    await adminQuery(services.databaseUrl, `CREATE DATABASE "${database}"`);
-    stops.unshift(() => adminQuery(services.databaseUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
-    const url = new URL(services.databaseUrl);
-    url.pathname = `/${database}`;
-    const dataSource = createDataSource({ url: url.toString(), applicationName: 'parvis-bench-inbox', entities: ALL_ENTITIES, migrations: ALL_MIGRATIONS, poolSize: 2 });
-    await dataSource.initialize();
-    stops.unshift(() => dataSource.destroy());
-    await dataSource.runMigrations({ transaction: 'each' });
-    await seedReferenceData(dataSource);
+    const dataSource = await freshBenchDatabase(services.databaseUrl, 'inbox', stops);
 
     const now = new Date('2026-03-01T08:00:00Z');
     const [{ id: metropolisId }] = await dataSource.query(`SELECT id FROM collectivity WHERE kind = 'metropolis'`);

@@ -11,19 +11,17 @@
  * BENCH_COVERING (0; 1: first create the covering index discussed in docs/statistics.md, to compare).
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { ManualClock } from '#core';
-import { createDataSource } from '#db';
 import { AgentInboxQueries, agentScope, AgentStatistics, DemandEngine, LocalDiskStorage, withTenant, type EngineCaller, type StatisticsRequest } from '#demands';
-import { ALL_ENTITIES, ALL_MIGRATIONS, useOrStartServices } from '#platform';
+import { useOrStartServices } from '#platform';
 import { OutboxService } from '#queue';
 import { TeleserviceRepository } from '#teleservices';
-import { seedReferenceData, TerritoryService } from '#territory';
-import { adminQuery } from './support.js';
+import { TerritoryService } from '#territory';
+import { freshBenchDatabase } from './support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -54,20 +52,10 @@ function percentile(sorted: number[], p: number): number {
 
 async function main() {
   const stops: (() => Promise<void>)[] = [];
-  const runId = randomBytes(3).toString('hex');
   try {
     const services = await useOrStartServices('bench', { databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
     stops.unshift(services.stop);
-    const database = `parvis_bench_stats_${runId}`;
-    await adminQuery(services.databaseUrl, `CREATE DATABASE "${database}"`);
-    stops.unshift(() => adminQuery(services.databaseUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
-    const url = new URL(services.databaseUrl);
-    url.pathname = `/${database}`;
-    const dataSource = createDataSource({ url: url.toString(), applicationName: 'parvis-bench-stats', entities: ALL_ENTITIES, migrations: ALL_MIGRATIONS, poolSize: 2 });
-    await dataSource.initialize();
-    stops.unshift(() => dataSource.destroy());
-    await dataSource.runMigrations({ transaction: 'each' });
-    await seedReferenceData(dataSource);
+    const dataSource = await freshBenchDatabase(services.databaseUrl, 'stats', stops);
 
     const now = new Date('2026-11-20T08:00:00Z');
     const [{ id: givorsId }] = await dataSource.query(`SELECT id FROM collectivity WHERE insee_code = '69091'`);
