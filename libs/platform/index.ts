@@ -24,3 +24,15 @@ export {
   type ErrorView,
   type HttpErrorFilterOptions,
 } from './http-error.filter.js';
+export {
+  readMultipartBody,
+  readBufferedMultipart,
+  bufferPart,
+  isMultipart,
+  firstValue,
+  MULTIPART_INVALID,
+  type MultipartLimits,
+  type MultipartBody,
+  type MultipartFilePart,
+  type BufferedFile,
+} from './multipart.js';
