@@ -6,6 +6,8 @@ import { ClientService } from './clients/client.service.js';
 import { ConsentService } from './consent/consent.service.js';
 import { FranceConnectAccounts } from './franceconnect/franceconnect-accounts.service.js';
 import { FranceConnectClient } from './franceconnect/franceconnect-client.js';
+import { COMPANY_REGISTRY_PROVIDER, CompanyRegistry } from './professional/company-registry.js';
+import { MandateService } from './professional/mandates.service.js';
 import { SigningKeys } from './oidc/signing-keys.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { ACCOUNTS_REDIS, LoginThrottle } from './throttle/login-throttle.js';
@@ -16,8 +18,8 @@ import { ACCOUNTS_REDIS, LoginThrottle } from './throttle/login-throttle.js';
  */
 @Module({
   imports: [QueueProducerModule],
-  providers: [PasswordHasher, AccountService, AccountErasure, ClientService, ConsentService, SigningKeys, LoginThrottle, FranceConnectAccounts, FranceConnectClient],
-  exports: [PasswordHasher, AccountService, AccountErasure, ClientService, ConsentService, SigningKeys, LoginThrottle, FranceConnectAccounts, FranceConnectClient],
+  providers: [PasswordHasher, AccountService, AccountErasure, ClientService, ConsentService, SigningKeys, LoginThrottle, FranceConnectAccounts, FranceConnectClient, COMPANY_REGISTRY_PROVIDER, MandateService],
+  exports: [PasswordHasher, AccountService, AccountErasure, ClientService, ConsentService, SigningKeys, LoginThrottle, FranceConnectAccounts, FranceConnectClient, CompanyRegistry, MandateService],
 })
 export class AccountsModule {
   /** The module with the Redis connection of the given (global) provider token, e.g. the platform's `REDIS`. */

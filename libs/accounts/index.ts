@@ -6,9 +6,10 @@ import { OidcClient } from './entities/oidc-client.entity.js';
 import { SigningKey } from './entities/signing-key.entity.js';
 import { DeletedAccount } from './entities/deleted-account.entity.js';
 import { FranceConnectLink } from './franceconnect/franceconnect-link.entity.js';
+import { CompanyMandate } from './professional/company-mandate.entity.js';
 
 /** Entities of #accounts (schema `identity`, migration 1763800200000-identity and later ones). */
-export const ACCOUNTS_ENTITIES: (new () => unknown)[] = [Account, OidcClient, Consent, AccountToken, OidcArtifact, SigningKey, FranceConnectLink, DeletedAccount];
+export const ACCOUNTS_ENTITIES: (new () => unknown)[] = [Account, OidcClient, Consent, AccountToken, OidcArtifact, SigningKey, FranceConnectLink, DeletedAccount, CompanyMandate];
 export { Account, OidcClient, Consent, AccountToken, OidcArtifact, SigningKey, DeletedAccount };
 export type { DeletionReason } from './entities/deleted-account.entity.js';
 export type { CertificationLevel, CertificationSource, PostalAddress } from './entities/account.entity.js';
@@ -54,4 +55,42 @@ export { FranceConnectAccounts } from './franceconnect/franceconnect-accounts.se
 export { FranceConnectClient, type FranceConnectAuthorization, type FranceConnectResult } from './franceconnect/franceconnect-client.js';
 export { FranceConnectErrors, SUB_ALREADY_LINKED_MESSAGE, CERTIFICATION_REQUIRED_MESSAGE } from './franceconnect/franceconnect.errors.js';
 export { pivotIdentity, CERTIFIED_ATTRIBUTES, FRANCECONNECT_SCOPES, type PivotIdentity } from './franceconnect/pivot-identity.js';
+export { birthplaceLabel, birthcountryLabel } from './franceconnect/birthplace.js';
 export { seedDemoAccounts, DEMO_ACCOUNTS, type DemoAccount } from './accounts/demo-accounts.seed.js';
+
+// « Dites-le-nous une fois »: data the administration holds, through API Particulier (libs/accounts/administration-data).
+export { AdministrationData, TELL_US_ONCE_SCOPES, DATA_HOLDERS, type AdministrationOverview } from './administration-data/administration-data.service.js';
+export { ApiParticulierClient, type Lookup, type UnavailableReason } from './administration-data/api-particulier.client.js';
+export {
+  ADMINISTRATION_DATA_KINDS,
+  API_PARTICULIER_PATHS,
+  identityQuery,
+  parseQuotientFamilial,
+  parseComplementaireSanteSolidaire,
+  parseRevenuSolidariteActive,
+  UnexpectedAnswer,
+  type AdministrationDataKind,
+  type AdministrationValues,
+  type CertifiedIdentity,
+  type QuotientFamilial,
+  type SocialRight,
+} from './administration-data/api-particulier.js';
+
+// Professional accounts: companies and mandates (libs/accounts/professional).
+export { CompanyMandate };
+export type { MandateRole, MandateScope, MandateStatus, MandateRevokedBy } from './professional/company-mandate.entity.js';
+export { CompanyRegistry, COMPANY_REGISTRY_PROVIDER, type Company, type CompanyLeader, type CompanyRegistryOptions } from './professional/company-registry.js';
+export { parseCompanyNumber, type CompanyNumber } from './professional/company-number.js';
+export { matchesLeader, matchingLeaders, normaliseName, type CertifiedPerson, type LeaderIdentity } from './professional/leader-match.js';
+export {
+  MandateService,
+  MANDATE_REQUEST_TTL_MS,
+  MANDATE_REQUESTS_PER_DAY,
+  MANDATE_SCOPES,
+  type MandateClaim,
+  type MandateView,
+  type MandateLinks,
+  type MandateRequestCommand,
+  type MandateRequestReview,
+} from './professional/mandates.service.js';
+export { ProfessionalErrors } from './professional/professional.errors.js';

@@ -63,6 +63,13 @@ describe('FranceConnect in a real browser (Chromium, simulator)', () => {
     await page.goto(start.url.toString());
     expect(await page.locator('h1').innerText()).toBe('Se connecter');
     await expect(page.getByRole('link', { name: 'Qu’est-ce que FranceConnect ?' }).getAttribute('href')).resolves.toBe('https://franceconnect.gouv.fr/');
+    // The official button: FranceConnect's logo (the DSFR "fr-connect" SVG) before the two lines, on the State's dark blue.
+    const buttonLook = await franceConnectButton(page).evaluate((button) => ({
+      logo: getComputedStyle(button, '::before').backgroundImage,
+      background: getComputedStyle(button).backgroundColor,
+    }));
+    expect(buttonLook.logo).toContain('data:image/svg+xml');
+    expect(buttonLook.background).toBe('rgb(0, 0, 145)');
 
     await franceConnectButton(page).click();
     await page.waitForURL(`${simulator.origin}/**`);

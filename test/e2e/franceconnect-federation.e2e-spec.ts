@@ -468,8 +468,10 @@ describe('identity: FranceConnect federation (against the FranceConnect simulato
 
     // Unlink: the password is required.
     const linkedPage = await web.follow(uri('/compte/franceconnect'));
-    const birthplace = (await db().getRepository(FranceConnectLink).findOneByOrFail({ fcSub: FATIMA.sub })).birthplace;
-    expect(linkedPage.html).toContain(birthplace || 'à l’étranger');
+    // The certified birth place and country read as names, not as INSEE codes.
+    expect((await db().getRepository(FranceConnectLink).findOneByOrFail({ fcSub: FATIMA.sub })).birthplace).toBe('69259');
+    expect(linkedPage.html).toContain('<dt>Commune de naissance</dt><dd>Vénissieux (69259)</dd>');
+    expect(linkedPage.html).toContain('<dt>Pays de naissance</dt><dd>France</dd>');
     const wrong = await web.post(uri('/compte/franceconnect/delier'), { _csrf: hiddenValue(linkedPage.html, '_csrf'), currentPassword: 'pas le bon mot de passe' });
     expect(wrong.response.status).toBe(401);
     expect(wrong.html).toContain('<a href="#current-password">Le mot de passe actuel est incorrect.</a>');

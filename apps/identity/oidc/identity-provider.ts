@@ -8,22 +8,29 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import {
   AccountService,
+  AdministrationData,
   ClientAdapter,
   ClientService,
   ConsentService,
   FranceConnectAccounts,
+  MandateService,
   hmacHex,
   PostgresOidcAdapter,
   purgeExpiredArtifacts,
   SCOPES_WITHOUT_CONSENT,
   SigningKeys,
   SUPPORTED_SCOPES,
+  TELL_US_ONCE_SCOPES,
 } from '#accounts';
 import { APP_CONFIG, Clock, LOGGER, type AppConfig } from '#core';
 import { REDIS } from '#platform';
+
 import { accountClaims, ACR_EIDAS1, ACR_LOCAL, CLAIMS_BY_SCOPE, requiresCertifiedIdentity } from './claims.js';
 import { FranceConnectSessions } from './franceconnect-sessions.js';
 import { outgoingFetch } from './outgoing-fetch.js';
+
+/** Scopes whose data is released only with the person's own consent, whatever the client's registration says. */
+const ALWAYS_CONSENTED_SCOPES: ReadonlySet<string> = new Set([...Object.keys(TELL_US_ONCE_SCOPES), 'mandats']);
 
 /** A provider session about to end: its account and the `sid` each of its clients knows it by. */
 export interface EndedSession {
@@ -60,6 +67,8 @@ export class IdentityProvider implements OnModuleInit, OnModuleDestroy {
     private readonly adapterHost: HttpAdapterHost,
     private readonly franceConnect: FranceConnectSessions,
     private readonly fcAccounts: FranceConnectAccounts,
+    private readonly administrationData: AdministrationData,
+    private readonly mandates: MandateService,
   ) {}
 
   onModuleInit() {
@@ -195,7 +204,18 @@ export class IdentityProvider implements OnModuleInit, OnModuleDestroy {
       findAccount: async (_ctx: KoaContextWithOIDC, sub: string) => {
         const account = await accounts.findById(sub);
         if (!account) return undefined;
-        return { accountId: account.id, claims: async () => accountClaims(account, await this.fcAccounts.findLinkOfAccount(account.id)) };
+        return {
+          accountId: account.id,
+          claims: async (use: string, scope: string) => {
+            const link = await this.fcAccounts.findLinkOfAccount(account.id);
+            // « Dites-le-nous une fois »: asked of API Particulier at the userinfo endpoint only (ID tokens of the code
+            // flow carry no scope claims), for the granted scopes, never failing the request (docs/tell-us-once.md).
+            const administration = use === 'userinfo' ? await this.administrationData.claims(account, link, (scope ?? '').split(' ')) : {};
+            // Professional accounts: the active mandates, read only when the scope `mandats` is granted.
+            const professional = (scope ?? '').split(' ').includes('mandats') ? { mandats: await this.mandates.activeClaims(account.id) } : {};
+            return { ...accountClaims(account, link, { parvisPortal: _ctx.oidc.client?.clientId === this.config.webApps.portal.oidcClientId }), ...administration, ...professional };
+          },
+        };
       },
       claims: CLAIMS_BY_SCOPE,
       scopes: [...SUPPORTED_SCOPES],
@@ -274,10 +294,13 @@ export class IdentityProvider implements OnModuleInit, OnModuleDestroy {
         if (!session.accountId) return existing;
         const registered = await clients.get(client.clientId);
         if (!registered) return existing;
-        const consented = registered.consentRequired
-          ? new Set([...SCOPES_WITHOUT_CONSENT, ...(await consents.consentedScopes(session.accountId, client.clientId))])
-          : null;
-        const scopes = [...ctx.oidc.requestParamOIDCScopes].filter((scope) => !consented || consented.has(scope));
+        const requested = [...ctx.oidc.requestParamOIDCScopes];
+        // « Dites-le-nous une fois » (data held by the administration) and professional mandates always need the
+        // person's own consent, even for the platform's clients that need none for the rest (docs/tell-us-once.md,
+        // docs/professional-accounts.md).
+        const needsConsent = registered.consentRequired || requested.some((scope) => ALWAYS_CONSENTED_SCOPES.has(scope));
+        const consented = needsConsent ? new Set([...SCOPES_WITHOUT_CONSENT, ...(await consents.consentedScopes(session.accountId, client.clientId))]) : null;
+        const scopes = requested.filter((scope) => !consented || consented.has(scope) || (!registered.consentRequired && !ALWAYS_CONSENTED_SCOPES.has(scope)));
         if (existing) {
           // The session's grant, widened to scopes agreed meanwhile (or needing no consent for this client).
           const held = new Set(existing.getOIDCScope().split(' '));

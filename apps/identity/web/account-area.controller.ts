@@ -1,10 +1,12 @@
-import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { In, DataSource } from 'typeorm';
 import {
   AccountErasure,
   AccountErrors,
   AccountService,
+  birthcountryLabel,
+  birthplaceLabel,
   ConsentService,
   FranceConnectAccounts,
   FranceConnectClient,
@@ -17,11 +19,15 @@ import {
   type ThrottleKey,
 } from '#accounts';
 import { DomainError } from '#core';
+// SMS de suivi (docs/worker.md § SMS): the account's choice, and the link of the portal's subject to the account.
+import { Account as AccountRow, ClientService, hmacHex } from '#accounts';
+import { APP_CONFIG, Clock, type AppConfig } from '#core';
+import { linkSmsSubject, mobileE164 } from '#notifications';
 import { Collectivity } from '#territory';
 import { SCOPE_LABELS } from '../oidc/claims.js';
 import { FranceConnectSessions } from '../oidc/franceconnect-sessions.js';
 import { IdentityProvider, withFormAction } from '../oidc/identity-provider.js';
-import { AccountSession, type SignedIn } from './account-session.js';
+import { AccountSession, accountReturnTo, type SignedIn } from './account-session.js';
 import { Csrf } from './csrf.js';
 import { formErrors, noStore, STATUS_OF_KIND, type FormErrors } from './form-view.js';
 
@@ -41,6 +47,8 @@ const PROFILE_IDS: Record<string, string> = {
 const PASSWORD_IDS = { currentPassword: 'current-password', newPassword: 'new-password', _form: 'current-password' };
 const EMAIL_IDS = { currentPassword: 'current-password', newEmail: 'new-email', _form: 'new-email' };
 const LOGIN_IDS = { _form: 'email' };
+const SMS_IDS = { smsConsent: 'sms-consent', _form: 'sms-consent' };
+export const SMS_CONSENT_NO_MOBILE = 'SMS_CONSENT_NO_MOBILE';
 
 /** Profile fields of the form, each with the OIDC claim that certification lists. */
 const PROFILE_FIELDS: { key: keyof ProfileUpdate; claim: string }[] = [
@@ -101,6 +109,9 @@ export class AccountAreaController {
     private readonly fcAccounts: FranceConnectAccounts,
     private readonly fcSessions: FranceConnectSessions,
     private readonly erasure: AccountErasure,
+    private readonly clients: ClientService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** The « S’identifier avec FranceConnect » form posting to `action`, with the page's CSP letting it reach FranceConnect. */
@@ -163,7 +174,9 @@ export class AccountAreaController {
 
   @Get('connexion')
   async loginForm(@Req() req: Request, @Res() res: Response) {
-    if (await this.sessions.current(req, res)) return noStore(res).redirect(303, '/compte');
+    // `?retour=/compte/…`: the page to land on once signed in (the mandate request's link), a local path only.
+    if (await this.sessions.current(req, res)) return noStore(res).redirect(303, accountReturnTo(req.query.retour) ?? '/compte');
+    this.sessions.rememberReturn(req, res, req.query.retour);
     this.renderLogin(req, res, 200, '');
   }
 
@@ -179,12 +192,12 @@ export class AccountAreaController {
       if (!(error instanceof DomainError)) throw error;
       return this.renderLogin(req, res, STATUS_OF_KIND[error.kind] ?? 400, email, formErrors(error, LOGIN_IDS));
     }
-    noStore(res).redirect(303, '/compte');
+    noStore(res).redirect(303, this.sessions.takeReturn(req, res));
   }
 
   // ——— Profile ———
 
-  private renderProfile(req: Request, res: Response, account: Account, status = 200, state: { values?: ProfileValues; errors?: FormErrors; saved?: boolean } = {}) {
+  private renderProfile(req: Request, res: Response, account: Account, status = 200, state: { values?: ProfileValues; errors?: FormErrors; saved?: boolean; smsSaved?: boolean } = {}) {
     const certified = new Set(account.certifiedAttributes);
     const source = account.certificationSource === 'franceconnect' ? 'FranceConnect' : 'un fournisseur d’identité';
     const certifiedHint = `Donnée certifiée par ${source} : elle ne peut pas être modifiée ici.`;
@@ -208,6 +221,13 @@ export class AccountAreaController {
         genderLabel: GENDER_LABELS[values.gender ?? ''] ?? '',
         errors: state.errors,
         saved: state.saved,
+        sms: {
+          consent: account.smsConsent,
+          hasMobile: Boolean(account.phone && mobileE164(account.phone)),
+          phone: account.phone ?? '',
+          since: account.smsConsentAt ? new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'long' }).format(account.smsConsentAt) : null,
+          saved: state.smsSaved,
+        },
       });
   }
 
@@ -215,7 +235,7 @@ export class AccountAreaController {
   async overview(@Req() req: Request, @Res() res: Response) {
     const current = await this.signedIn(req, res);
     if (!current) return;
-    this.renderProfile(req, res, current.account, 200, { saved: req.query.enregistre === '1' });
+    this.renderProfile(req, res, current.account, 200, { saved: req.query.enregistre === '1', smsSaved: req.query.sms === '1' });
   }
 
   @Post('profil')
@@ -248,6 +268,42 @@ export class AccountAreaController {
       return this.renderProfile(req, res, current.account, STATUS_OF_KIND[error.kind] ?? 400, { values, errors: formErrors(error, PROFILE_IDS) });
     }
     noStore(res).redirect(303, '/compte?enregistre=1');
+  }
+
+  // ——— SMS de suivi ———
+
+  /**
+   * The choice « Recevoir les SMS de suivi de mes démarches »: explicit (an unticked box by default), given only with a
+   * mobile number in the profile, withdrawn at any time by unticking it. Saved on the account with its date; the
+   * portal's subject of the account is linked to it (`citizen_sms_subject`) so that the worker reads the current
+   * number and choice when an SMS is due: a withdrawal stops every later SMS at once (docs/worker.md § SMS).
+   */
+  @Post('sms')
+  async updateSmsChoice(@Req() req: Request, @Res() res: Response) {
+    this.csrf.verify(req);
+    const current = await this.signedIn(req, res);
+    if (!current) return;
+    const { account } = current;
+    const consent = text(req.body as Record<string, unknown> | undefined, 'smsConsent') === 'oui';
+    if (consent && !(account.phone && mobileE164(account.phone))) {
+      const message = 'Pour recevoir les SMS de suivi, indiquez d’abord un numéro de mobile (06 ou 07) dans « Mes informations » et enregistrez-le.';
+      const error = DomainError.invalid(SMS_CONSENT_NO_MOBILE, message, [{ path: 'smsConsent', code: 'NO_MOBILE', message }]);
+      return this.renderProfile(req, res, account, 422, { errors: formErrors(error, SMS_IDS) });
+    }
+    const now = this.clock.now();
+    const portalSub = await this.portalSubject(account.id);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(AccountRow).update({ id: account.id }, { smsConsent: consent, smsConsentAt: now });
+      if (portalSub) await linkSmsSubject(manager, { accountSub: portalSub, accountId: account.id, at: now });
+    });
+    noStore(res).redirect(303, '/compte?sms=1');
+  }
+
+  /** The `sub` Parvis' portal knows the account by (pairwise: the host of the portal client's redirect URI), or null without that client. */
+  private async portalSubject(accountId: string): Promise<string | null> {
+    const portal = await this.clients.get(this.config.webApps.portal.oidcClientId);
+    const redirectUri = portal?.redirectUris[0];
+    return redirectUri ? hmacHex(this.config.identity.pairwiseSalt, `${new URL(redirectUri).host}|${accountId}`) : null;
   }
 
   // ——— Password ———
@@ -360,7 +416,7 @@ export class AccountAreaController {
         pageTitle: 'FranceConnect',
         csrf: this.csrf.token(req, res),
         linked: link
-          ? { since: dateFormat.format(link.linkedAt), sinceIso: link.linkedAt.toISOString(), birthplace: link.birthplace, birthcountry: link.birthcountry }
+          ? { since: dateFormat.format(link.linkedAt), sinceIso: link.linkedAt.toISOString(), birthplace: birthplaceLabel(link.birthplace), birthcountry: birthcountryLabel(link.birthcountry) }
           : null,
         hasPassword: Boolean(current.account.passwordHash),
         franceConnect: link ? undefined : this.franceConnectBlock(res, '/compte/franceconnect/relier'),

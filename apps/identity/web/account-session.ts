@@ -5,6 +5,44 @@ import { Account, AccountService, sessionGrantIds, type KeptAccess } from '#acco
 import { ACR_LOCAL } from '../oidc/claims.js';
 import { IdentityProvider, SESSION_ABSOLUTE_S } from '../oidc/identity-provider.js';
 
+/** The cookie that keeps, during a login of the account area, the page to come back to (10 minutes). */
+const RETURN_COOKIE = 'parvis_compte_retour';
+const RETURN_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * A page of the account area to come back to after its login (`/compte/connexion?retour=…`): only a path of this
+ * site under `/compte/` (the mandate request's link, `/compte/professionnel/reponse?jeton=…`); anything else —
+ * another origin (`//evil.example`, `/\evil.example`, `https://…`), control characters, the login page itself — gives null.
+ */
+export function accountReturnTo(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 2048) return null;
+  if (!value.startsWith('/compte/') || value.includes('\\')) return null;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) return null;
+  try {
+    const base = 'http://parvis.invalid';
+    const resolved = new URL(value, base);
+    if (resolved.origin !== base || !resolved.pathname.startsWith('/compte/') || resolved.pathname.startsWith('/compte/connexion')) return null;
+    return `${resolved.pathname}${resolved.search}`;
+  } catch {
+    return null;
+  }
+}
+
+function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(at + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
 export interface SignedIn {
   account: Account;
   session: ProviderSession;
@@ -52,6 +90,21 @@ export class AccountSession {
       .cookies.set(provider.cookieName('session'), session.jti, { ...this.identity.sessionCookieOptions(req), expires: new Date(Date.now() + SESSION_ABSOLUTE_S * 1000) });
     await this.identity.touchActivity(session.uid);
     return session;
+  }
+
+  /** Remembers where to go after the account area's login (password or FranceConnect); an unsafe path is ignored. */
+  rememberReturn(req: Request, res: Response, value: unknown): void {
+    const path = accountReturnTo(value);
+    if (!path) return;
+    res.cookie(RETURN_COOKIE, path, { httpOnly: true, sameSite: 'lax', secure: this.identity.secure(req), path: '/', maxAge: RETURN_TTL_MS });
+  }
+
+  /** Where to go once signed in: the remembered page (checked again), else « Mon compte ». Forgets it. */
+  takeReturn(req: Request, res: Response): string {
+    const raw = readCookie(req, RETURN_COOKIE);
+    if (raw === undefined) return '/compte';
+    res.clearCookie(RETURN_COOKIE, { path: '/' });
+    return accountReturnTo(raw) ?? '/compte';
   }
 
   /** What a change of password keeps: this session and the grants it holds. */

@@ -1,22 +1,9 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AccountErasure, ClientService, DELETED_ACCOUNTS_KEPT_MS, safeEqual } from '#accounts';
+import { AccountErasure, ClientService, DELETED_ACCOUNTS_KEPT_MS } from '#accounts';
 import { Clock } from '#core';
+import { authenticatedClient, refuseUnauthenticated } from './client-credentials.js';
 import { noStore } from './form-view.js';
-
-/** `Authorization: Basic` credentials (RFC 6749 §2.3.1: both parts form-urlencoded). */
-function basicCredentials(header: string | undefined): { id: string; secret: string } | null {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header ?? '');
-  if (!match) return null;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 1) return null;
-  try {
-    return { id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The deleted-accounts service of the connection kit: `GET /api/comptes-supprimes`, authenticated with the
@@ -35,14 +22,9 @@ export class DeletedAccountsController {
   @Get()
   async list(@Query('depuis') since: string | undefined, @Query('apres') after: string | undefined, @Req() req: Request, @Res() res: Response) {
     noStore(res);
-    const credentials = basicCredentials(req.headers.authorization);
-    const client = credentials ? await this.clients.providerMetadata(credentials.id) : undefined;
-    const secret = client?.client_secret;
-    if (!credentials || !client || typeof secret !== 'string' || !safeEqual(credentials.secret, secret)) {
-      return res
-        .status(401)
-        .setHeader('WWW-Authenticate', 'Basic realm="compte-territorial", charset="UTF-8"')
-        .json({ erreur: 'authentification_requise', message: 'Identifiez-vous avec l’identifiant et le secret de votre client OIDC (HTTP Basic).' });
+    const client = await authenticatedClient(this.clients, req);
+    if (!client) {
+      return refuseUnauthenticated(res);
     }
     const oldest = new Date(this.clock.now().getTime() - DELETED_ACCOUNTS_KEPT_MS);
     let from = oldest;

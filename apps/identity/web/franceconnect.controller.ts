@@ -223,7 +223,8 @@ export class FranceConnectController {
     const session = await this.accountSessions.logIn(req, res, account, { acr: ACR_EIDAS1, amr: ['fc'] });
     await this.sessions.bindSession(session.uid, flow.result.idToken, SESSION_ABSOLUTE_S);
     this.csrf.token(req, res, true);
-    return noStore(res).redirect(303, '/compte');
+    // Back to the page the account area's login was asked from (the mandate request's link), else « Mon compte ».
+    return noStore(res).redirect(303, this.accountSessions.takeReturn(req, res));
   }
 
   /** Finishes the OIDC interaction with the account, `acr` eidas1 and `amr` fc. */

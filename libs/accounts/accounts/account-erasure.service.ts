@@ -7,6 +7,7 @@ import { Account } from '../entities/account.entity.js';
 import { Consent } from '../entities/consent.entity.js';
 import { DeletedAccount, type DeletionReason } from '../entities/deleted-account.entity.js';
 import { FranceConnectLink } from '../franceconnect/franceconnect-link.entity.js';
+import { CompanyMandate } from '../professional/company-mandate.entity.js';
 import { revokeAccountAccess } from '../oidc/postgres-adapter.js';
 import { accountDeletedMail, inactivityWarningMail } from './mails.js';
 
@@ -48,6 +49,25 @@ export class AccountErasure {
     if (!account) return null;
     const link = await this.dataSource.getRepository(FranceConnectLink).findOneBy({ accountId });
     const consents = await this.dataSource.getRepository(Consent).find({ where: { accountId }, relations: { client: true }, order: { grantedAt: 'ASC' } });
+    const mandates = this.dataSource.getRepository(CompanyMandate);
+    const [held, granted] = await Promise.all([
+      mandates.find({ where: { accountId }, order: { createdAt: 'ASC' } }),
+      mandates.find({ where: { grantorAccountId: accountId }, relations: { account: true }, order: { createdAt: 'ASC' } }),
+    ]);
+    const now = this.clock.now();
+    const iso = (date: Date | null) => date?.toISOString() ?? null;
+    const mandate = (m: CompanyMandate) => ({
+      siren: m.siren,
+      siret: m.siret,
+      denomination: m.denomination,
+      role: m.role,
+      etendue: m.scope,
+      statut: m.status === 'pending' && m.requestExpiresAt && m.requestExpiresAt <= now ? 'expired' : m.status,
+      demande_le: iso(m.createdAt),
+      actif_depuis: iso(m.activeSince),
+      decide_le: iso(m.decidedAt),
+      retire_le: iso(m.revokedAt),
+    });
     return {
       format: 'parvis-compte-territorial/1',
       exporte_le: this.clock.now().toISOString(),
@@ -71,6 +91,8 @@ export class AccountErasure {
         source_de_certification: account.certificationSource,
         donnees_certifiees: account.certifiedAttributes,
       },
+      // The choice « Recevoir les SMS de suivi de mes démarches » (docs/worker.md § SMS).
+      sms_de_suivi: { accepte: account.smsConsent, choix_fait_le: account.smsConsentAt?.toISOString() ?? null },
       franceconnect: link
         ? { identifiant_franceconnect: link.fcSub, birthplace: link.birthplace, birthcountry: link.birthcountry, relie_le: link.linkedAt.toISOString() }
         : null,
@@ -82,6 +104,12 @@ export class AccountErasure {
         expire_le: consent.expiresAt.toISOString(),
         retire_le: consent.revokedAt?.toISOString() ?? null,
       })),
+      // « Espace professionnel » (docs/professional-accounts.md): the mandates held, and those granted as a leader.
+      // The request link's hash is never exported.
+      mandats: {
+        detenus: held.map((m) => ({ ...mandate(m), dirigeant: { nom: m.leaderName, qualite: m.leaderRole, adresse_electronique: m.leaderEmail } })),
+        accordes: granted.map((m) => ({ ...mandate(m), titulaire: displayName(m.account) })),
+      },
     };
   }
 
@@ -175,4 +203,10 @@ export class AccountErasure {
       cursor: `${row.deletedAt.getTime()}.${row.accountId}`,
     }));
   }
+}
+
+/** The holder of a mandate as the grantor sees them on « Espace professionnel ». */
+function displayName(account: Account | undefined): string {
+  if (!account) return '';
+  return [account.givenName, account.familyName].filter(Boolean).join(' ') || account.email;
 }

@@ -7,7 +7,7 @@ import { OidcClient, type ClientAuthMethod } from '../entities/oidc-client.entit
 import { AccountErrors } from '../accounts/accounts.errors.js';
 
 /** Scopes a client may be allowed; `offline_access` asks for refresh tokens beyond the session. */
-export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'address', 'phone', 'certification', 'birth'] as const;
+export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'address', 'phone', 'certification', 'birth', 'quotient_familial', 'droits_sociaux', 'mandats'] as const;
 const SECRET_PURPOSE = 'oidc-client-secret';
 
 export interface ClientCommand {
@@ -118,6 +118,26 @@ export class ClientService {
     const secret = randomToken(32);
     await repo.update({ clientId }, { secretEncrypted: this.box.seal(secret, SECRET_PURPOSE), secretRotatedAt: this.clock.now() });
     return secret;
+  }
+
+  /**
+   * Deletes a client for good, in one transaction: its grants, codes and tokens (the provider's artefacts naming it)
+   * are removed first, so nothing it obtained keeps working, then the client (its consents follow by ON DELETE
+   * CASCADE). The provider reads clients at each use: the next authorization or token request is `invalid_client`.
+   */
+  async remove(clientId: string): Promise<{ artefactsRevoked: number }> {
+    return this.dataSource.transaction(async (manager) => {
+      const client = await manager.getRepository(OidcClient).findOne({ where: { clientId }, lock: { mode: 'pessimistic_write' } });
+      if (!client) throw DomainError.notFound(AccountErrors.CLIENT_NOT_FOUND, `Le client « ${clientId} » n'existe pas.`);
+      const [, revoked] = (await manager.query(
+        `WITH grants AS (SELECT id FROM "identity"."oidc_artifact" WHERE model = 'Grant' AND payload->>'clientId' = $1)
+         DELETE FROM "identity"."oidc_artifact"
+          WHERE payload->>'clientId' = $1 OR grant_id IN (SELECT id FROM grants) OR (model = 'Grant' AND id IN (SELECT id FROM grants))`,
+        [clientId],
+      )) as [unknown, number];
+      await manager.getRepository(OidcClient).delete({ clientId });
+      return { artefactsRevoked: revoked };
+    });
   }
 
   /** The client as oidc-provider wants it, secret decrypted; undefined when unknown. */

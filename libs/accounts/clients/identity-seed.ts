@@ -21,7 +21,7 @@ export const DEV_CLIENT_SECRETS = {
 export async function seedIdentityClients(clients: ClientService, urls: IdentitySeedUrls): Promise<ClientView[]> {
   const seeded: ClientView[] = [];
   for (const [clientId, name, origin, scopes] of [
-    ['parvis-portal', 'Guichet numérique de la Métropole', urls.portal, ['openid', 'profile', 'email', 'address', 'phone', 'certification', 'birth']],
+    ['parvis-portal', 'Guichet numérique de la Métropole', urls.portal, ['openid', 'profile', 'email', 'address', 'phone', 'certification', 'birth', 'quotient_familial', 'droits_sociaux', 'mandats']],
     ['parvis-backoffice', 'Back-office des agents', urls.backoffice, ['openid', 'profile', 'email']],
   ] as const) {
     const { client } = await clients.upsert(

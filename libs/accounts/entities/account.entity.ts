@@ -83,4 +83,15 @@ export class Account {
   /** When the mail announcing the deletion of this unused account was sent (migration 1763801400000). */
   @Column({ name: 'inactivity_warned_at', type: 'timestamptz', nullable: true })
   inactivityWarnedAt: Date | null;
+
+  /**
+   * The person's explicit, revocable choice « Recevoir les SMS de suivi de mes démarches » (at the mobile number of
+   * `phone`), read by the worker when an SMS is due (migration 1763802000000, docs/worker.md).
+   */
+  @Column({ name: 'sms_consent', type: 'boolean', default: false })
+  smsConsent: boolean;
+
+  /** When the SMS choice was last made (given or withdrawn); null: never made. */
+  @Column({ name: 'sms_consent_at', type: 'timestamptz', nullable: true })
+  smsConsentAt: Date | null;
 }
