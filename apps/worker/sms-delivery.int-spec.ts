@@ -9,7 +9,10 @@ import { engineApp } from '../engine/engine.app.js';
 import { seedEngine, T0, type EngineSeed } from '../engine/engine-test-fixture.js';
 import { workerApp } from './worker.app.js';
 
-/** A form whose `mobile` field is marked as the citizen's phone (phone_fr, prefilled from the profile's phone). */
+/**
+ * A form whose `mobile` field is marked as the citizen's phone (phone_fr, prefilled from the profile's phone), with
+ * the consent box `consentement_sms`: the way to SMS for a demand without account.
+ */
 const SMS_FORM = {
   schemaVersion: 1,
   title: 'Demande avec SMS',
@@ -20,6 +23,7 @@ const SMS_FORM = {
       fields: [
         { id: 'nom', type: 'text', label: 'Nom', required: true },
         { id: 'mobile', type: 'text', label: 'Téléphone mobile', format: 'phone_fr', prefill: { from: 'profile', attribute: 'phone' } },
+        { id: 'consentement_sms', type: 'checkbox', label: 'J’accepte de recevoir par SMS le suivi de ma demande' },
       ],
     },
   ],
@@ -109,7 +113,7 @@ describe('sms.send through the HTTP provider: retried while it is busy, failed a
     expect(failed?.failedReason).not.toContain('712345678');
   });
 
-  it('texts the citizen at a workflow step with the sms channel, at the number of the form’s marked phone field', async () => {
+  it('texts a demand without account at a workflow step with the sms channel, at the number of the form’s marked phone field, only with its consent box ticked', async () => {
     provider.reset();
     const before = provider.messages.length;
     const [{ id: instanceId }] = await db.query<{ id: string }[]>(`SELECT instance_id AS id FROM teleservice WHERE id = $1`, [seed.simple.id]);
@@ -120,16 +124,24 @@ describe('sms.send through the HTTP provider: retried while it is busy, failed a
       kind: 'metropolitan',
       title: 'Demande avec SMS',
       summary: 'Accusé de réception par SMS',
-      anonymousAllowed: false,
+      anonymousAllowed: true,
       now: T0,
     });
     await seed.publish(teleservice, SMS_FORM, SMS_WORKFLOW);
     const submitted = await engine.app
       .get(SubmitDemand)
-      .execute(SubmitDemandCommand.create({ kind: 'citizen', sub: 'citoyen-sms' }, { teleservice, data: { nom: 'Alix', mobile: '06 98 76 54 32' } }));
+      .execute(SubmitDemandCommand.create({ kind: 'anonymous' }, { teleservice, data: { nom: 'Alix', mobile: '06 98 76 54 32', consentement_sms: true } }));
     await provider.waitForCount(before + 1);
     expect(provider.messages.at(-1)).toMatchObject({ to: '+33698765432', from: 'Givors', text: `Métropole de Lyon : Votre demande ${submitted.demand.trackingCode} est reçue` });
     const events = await db.query(`SELECT kind FROM demand_event WHERE demand_id = $1 ORDER BY id`, [submitted.demand.id]);
     expect(events.map((e: { kind: string }) => e.kind)).not.toContain('effect_deferred');
+
+    // The box unticked: no SMS job, the effect deferred with its reason in the internal history.
+    const unticked = await engine.app
+      .get(SubmitDemand)
+      .execute(SubmitDemandCommand.create({ kind: 'anonymous' }, { teleservice, data: { nom: 'Bo', mobile: '06 98 76 54 33', consentement_sms: false } }));
+    const deferred = await db.query(`SELECT payload FROM demand_event WHERE demand_id = $1 AND kind = 'effect_deferred'`, [unticked.demand.id]);
+    expect(deferred).toEqual([{ payload: expect.objectContaining({ channel: 'sms', reason: expect.stringMatching(/^Pas de numéro de mobile/) }) }]);
+    expect(await db.query(`SELECT 1 FROM outbox_message WHERE job_key = $1`, [`sms.send/demand/${unticked.demand.id}/1-ack/sms`])).toEqual([]);
   });
 });

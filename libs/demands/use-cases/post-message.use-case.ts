@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, type FieldError } from '#core';
+import { citizenNotificationMail } from '#notifications';
 import { VISIBILITIES, type Visibility } from '../demands.types.js';
 import { DemandErrorCodes } from '../demands.errors.js';
 import type { DemandMessage } from '../entities/demand-message.entity.js';
@@ -123,14 +124,16 @@ export class PostMessage {
           const to = definition ? contactEmailOf(definition, demand.data) : null;
           if (to) {
             const code = demand.trackingCode;
+            // In the collectivity's frame (#notifications' template; its logo and colour added by the worker).
+            const mail = citizenNotificationMail({
+              collectivityName: await this.engine.directory.nameOf(demand.collectivityId),
+              subject: `Nouveau message sur votre demande ${code}`,
+              text: `Bonjour,\n\nVous avez reçu un nouveau message au sujet de votre demande ${code}. Consultez-la sur le portail pour le lire et y répondre.`,
+            });
             await writeJobs(this.engine.outbox, manager, [
               {
                 job: 'mail.send',
-                payload: {
-                  to,
-                  subject: `Nouveau message sur votre demande ${code}`,
-                  text: `Bonjour,\n\nVous avez reçu un nouveau message au sujet de votre demande ${code}. Consultez-la sur le portail pour le lire et y répondre.`,
-                },
+                payload: { to, subject: mail.subject, text: mail.text, html: mail.html, brand: { collectivityId: demand.collectivityId } },
                 key: `demand/${demand.id}/message-${message.id}/email`,
               },
             ]);

@@ -128,7 +128,15 @@ export function planOutcome(args: {
           const mail = citizenNotificationMail({ collectivityName: demand.collectivityName, subject, text, html: effect.text.trim() ? effect.html || null : null });
           jobs.push({
             job: 'mail.send',
-            payload: { to: args.contactEmail, subject: oneLine(subject), text: mail.text, html: mail.html, ...(mail.headers ? { headers: mail.headers } : {}) },
+            payload: {
+              to: args.contactEmail,
+              subject: oneLine(subject),
+              text: mail.text,
+              html: mail.html,
+              ...(mail.headers ? { headers: mail.headers } : {}),
+              // The worker frames the HTML part with the collectivity's branding (logo, colour) when it sends.
+              ...(demand.collectivityId ? { brand: { collectivityId: demand.collectivityId } } : {}),
+            },
             key: `${step}-${effect.actionId}/email`,
           });
         }
@@ -148,19 +156,27 @@ export function planOutcome(args: {
             key: `${step}-${effect.actionId}/portal`,
           });
         }
-        // SMS go to the form's field marked as the citizen's phone (#notifications' contactPhoneOf; docs/worker.md).
-        const phone = effect.channels.includes('sms') ? contactPhoneOf(args.definition.version.form, demand.data) : null;
-        if (phone) {
+        // SMS (docs/worker.md): a demand with a citizen account goes to the account, whose mobile number and SMS choice
+        // the worker reads when the SMS is due (a withdrawal stops it); a demand without account goes to the form's
+        // marked phone field, when the form's consent box is ticked (#notifications' contactPhoneOf).
+        const phone = effect.channels.includes('sms') && !demand.accountSub ? contactPhoneOf(args.definition.version.form, demand.data) : null;
+        const smsTo = !effect.channels.includes('sms') ? null : demand.accountSub ? { accountSub: demand.accountSub } : phone ? { to: phone } : null;
+        if (smsTo) {
           jobs.push({
             job: 'sms.send',
-            payload: { to: phone, text: smsTextOf({ collectivityName: demand.collectivityName, subject }) },
+            payload: { ...smsTo, text: smsTextOf({ collectivityName: demand.collectivityName, subject }) },
             key: `${step}-${effect.actionId}/sms`,
           });
         }
-        for (const channel of effect.channels.filter((c) => (c !== 'email' || !args.contactEmail) && (c !== 'portal' || !portal) && (c !== 'sms' || !phone))) {
+        for (const channel of effect.channels.filter((c) => (c !== 'email' || !args.contactEmail) && (c !== 'portal' || !portal) && (c !== 'sms' || !smsTo))) {
           events.push(
             channel === 'sms'
-              ? deferredBecause(effect, now, 'Pas de numéro de mobile : le formulaire n’a pas de champ téléphone marqué comme celui de l’usager (format phone_fr, prérempli depuis le profil), ou il est vide.', channel)
+              ? deferredBecause(
+                  effect,
+                  now,
+                  'Pas de numéro de mobile : demande sans compte dont le formulaire n’a pas de champ téléphone marqué comme celui de l’usager (format phone_fr, prérempli depuis le profil) avec la case consentement_sms cochée, ou il est vide.',
+                  channel,
+                )
               : deferred(effect, now, channel),
           );
         }

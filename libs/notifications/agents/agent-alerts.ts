@@ -80,7 +80,8 @@ export async function alertAgents(
       outcome.digest++;
       continue;
     }
-    await outbox.add(manager, 'mail.send', { to: recipient.email, ...alert.mail(recipient) }, { key });
+    // Framed with the collectivity's branding by the worker (logo, colour).
+    await outbox.add(manager, 'mail.send', { to: recipient.email, ...alert.mail(recipient), brand: { collectivityId: alert.collectivityId } }, { key });
     outcome.instant++;
   }
   return outcome;

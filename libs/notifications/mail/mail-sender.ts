@@ -4,6 +4,15 @@ import { createTransport, type Transporter } from 'nodemailer';
 import { APP_CONFIG, type AppConfig } from '#core';
 import { smtpFailure } from './smtp-errors.js';
 
+/** A part attached to a mail; `cid` makes it inline (the HTML refers to it as `cid:<cid>`). */
+export interface MailAttachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+  cid?: string;
+  contentDisposition?: 'inline' | 'attachment';
+}
+
 export interface OutgoingMail {
   to: string;
   subject: string;
@@ -12,6 +21,7 @@ export interface OutgoingMail {
   headers?: Record<string, string>;
   /** `<…@domain>`; see `messageIdFor`. */
   messageId?: string;
+  attachments?: MailAttachment[];
 }
 
 /** Sends mail over SMTP (`SMTP_URL`, `MAIL_FROM`). Failures become `MAIL_REJECTED` or `MAIL_UNAVAILABLE` domain errors. */
@@ -45,6 +55,7 @@ export class MailSender implements OnApplicationShutdown {
         html: mail.html,
         headers: mail.headers,
         messageId: mail.messageId,
+        ...(mail.attachments?.length ? { attachments: mail.attachments } : {}),
       });
       return { messageId: String(info.messageId) };
     } catch (error) {

@@ -1,14 +1,22 @@
 /**
- * The citizen's mobile number for a workflow SMS, or null. The territorial account stores a `phone` but no
- * consent to SMS, so the account's number is never used on its own. The number comes from the demand's form, from
- * the field the téléservice's definition marks as the citizen's phone: a `text` field with `format: "phone_fr"`
- * and `prefill: { from: "profile", attribute: "phone" }` (prefilled from the profile, confirmed or typed by the
- * citizen for this demand, which the téléservice's notice covers). Only mobile numbers (06, 07, or E.164 +336/+337,
- * and overseas mobiles already in E.164) are kept; anything else gives null (the SMS is deferred with a reason).
+ * The identifier of the checkbox by which a person without an account agrees to SMS about their demand: a
+ * `checkbox` field `consentement_sms` (« J’accepte de recevoir par SMS le suivi de ma demande »), next to the phone
+ * field. Without it, or unticked, the form's number is not used for SMS.
+ */
+export const SMS_CONSENT_FIELD = 'consentement_sms';
+
+/**
+ * The mobile number for a workflow SMS of a demand **without account** (anonymous), or null. A demand with a
+ * citizen account is texted at the account's number, with the account's choice, read when the SMS is due
+ * (`SmsContacts`); this is for the others. The number comes from the field the téléservice's definition marks as the
+ * citizen's phone (a `text` field with `format: "phone_fr"` and `prefill: { from: "profile", attribute: "phone" }`),
+ * and only when the form's consent checkbox (`SMS_CONSENT_FIELD`) is ticked. Only mobile numbers (06, 07, or E.164
+ * +336/+337, and overseas mobiles already in E.164) are kept; anything else gives null (the SMS is deferred with a
+ * reason).
  */
 export function contactPhoneOf(form: unknown, data: Record<string, unknown>): string | null {
   const field = markedPhoneField(form);
-  if (!field) return null;
+  if (!field || !hasSmsConsentBox(form) || data[SMS_CONSENT_FIELD] !== true) return null;
   const value = data[field];
   return typeof value === 'string' ? mobileE164(value) : null;
 }
@@ -28,6 +36,16 @@ export function markedPhoneField(form: unknown): string | null {
     }
   }
   return null;
+}
+
+/** Whether the form has the SMS consent checkbox (`SMS_CONSENT_FIELD`, type `checkbox`). */
+export function hasSmsConsentBox(form: unknown): boolean {
+  const pages = (form as { pages?: unknown })?.pages;
+  if (!Array.isArray(pages)) return false;
+  return pages.some((page) => {
+    const fields = (page as { fields?: unknown })?.fields;
+    return Array.isArray(fields) && (fields as Record<string, unknown>[]).some((f) => f?.id === SMS_CONSENT_FIELD && f.type === 'checkbox');
+  });
 }
 
 /** `06 12 34 56 78`, `+33 6 12…`, `0033612…` → `+33612345678`; landlines and malformed numbers → null. */

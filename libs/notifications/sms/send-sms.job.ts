@@ -1,21 +1,39 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { JobContext, JobHandler, JobPayload } from '#queue';
 import { SMS_SENDER, smsReferenceFor, type SmsSender } from './sms-sender.js';
+import { SMS_REFUSALS, SmsContacts } from './sms-subjects.js';
 
 /**
  * Handler of `sms.send`: one SMS through the configured provider, with a reference derived from the job key (the
  * provider may deduplicate on it; the job receipt prevents a replay). A temporary failure is retried with the
  * catalogue's backoff (`RETRY_PERSISTENT`); a permanent one (`SMS_REJECTED`, `SMS_NOT_CONFIGURED`) fails the job at
  * once, left in BullMQ's failed state with its error for an operator to see and retry.
+ *
+ * Two payloads: `{ to, text }` (a number given in the form, with its consent box, for an anonymous demand) or
+ * `{ accountSub, text }` (a demand with a citizen account): the account's mobile number and SMS choice are read at
+ * each attempt, so a withdrawal stops every SMS not yet sent; without consent or number the job ends without
+ * sending, the reason in its log.
  */
 @Injectable()
 export class SendSmsJob implements JobHandler<'sms.send'> {
   readonly job = 'sms.send';
 
-  constructor(@Inject(SMS_SENDER) private readonly sender: SmsSender) {}
+  constructor(
+    @Inject(SMS_SENDER) private readonly sender: SmsSender,
+    private readonly contacts: SmsContacts,
+  ) {}
 
   async handle(payload: JobPayload<'sms.send'>, context: JobContext<'sms.send'>): Promise<void> {
-    const { providerId } = await this.sender.send({ to: payload.to, text: payload.text, reference: smsReferenceFor(context.key) });
+    let to: string;
+    if ('accountSub' in payload) {
+      const contact = await this.contacts.ofAccount(payload.accountSub);
+      if ('refused' in contact) {
+        context.logger.info({ attempt: context.attempt, reason: contact.refused }, `SMS non envoyé : ${SMS_REFUSALS[contact.refused]}`);
+        return;
+      }
+      to = contact.to;
+    } else to = payload.to;
+    const { providerId } = await this.sender.send({ to, text: payload.text, reference: smsReferenceFor(context.key) });
     context.logger.info({ providerId, attempt: context.attempt }, 'SMS remis au fournisseur');
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { agentNewDemandMail, citizenNotificationMail, relayMail } from './mail-templates.js';
+import { accessibleAccent, agentNewDemandMail, brandMailHtml, citizenNotificationMail, contrastOnWhite, PLATFORM_ACCENT, relayMail } from './mail-templates.js';
 
 describe('mail templates', () => {
   it('frames a citizen mail with the collectivity’s name, escapes text into HTML, and adds List-Unsubscribe only with a preference page', () => {
@@ -37,5 +37,30 @@ describe('mail templates', () => {
     const mail = agentNewDemandMail({ collectivityName: 'Bron', teleserviceTitle: 'T', trackingCode: 'C', link: 'https://a.test/d/1', preferencesUrl: 'https://a.test/p' });
     expect(mail.text).toContain('https://a.test/d/1');
     expect(mail.headers?.['List-Unsubscribe']).toBe('<https://a.test/p>');
+  });
+
+  it('frames the HTML part with the platform’s header (the name, the platform’s colour, no logo), which a collectivity’s branding replaces', () => {
+    const mail = citizenNotificationMail({ collectivityName: 'Givors', subject: 's', text: 'Bonjour' });
+    expect(mail.html).toContain(`color: ${PLATFORM_ACCENT};">Givors</p>`);
+    expect(mail.html).not.toContain('<img');
+    const branded = brandMailHtml(mail.html, { name: 'Ville de Givors <officiel>', accentColor: '#0b6e4f', logoCid: 'logo-givors@parvis' });
+    expect(branded).toContain('<img src="cid:logo-givors@parvis" alt="Logo de Ville de Givors &lt;officiel&gt;"');
+    expect(branded).toContain('color: #0b6e4f;">Ville de Givors &lt;officiel&gt;</p>');
+    expect(branded).toContain('border-bottom: 3px solid #0b6e4f;');
+    expect(branded).not.toContain(PLATFORM_ACCENT);
+    // The content and the footer are untouched; a mail without the markers is left as is.
+    expect(branded.slice(branded.indexOf('<!--/parvis:entete-->'))).toBe(mail.html.slice(mail.html.indexOf('<!--/parvis:entete-->')));
+    expect(brandMailHtml('<p>Autre</p>', { name: 'X', accentColor: null, logoCid: null })).toBe('<p>Autre</p>');
+  });
+
+  it('keeps an accent colour only when it reaches AA contrast (4.5:1) on white, else the platform’s', () => {
+    expect(contrastOnWhite('#000000')).toBeCloseTo(21, 5);
+    expect(contrastOnWhite('#ffffff')).toBeCloseTo(1, 5);
+    expect(contrastOnWhite('#767676')).toBeGreaterThanOrEqual(4.5); // the lightest grey passing AA
+    expect(contrastOnWhite('#777777')).toBeLessThan(4.5);
+    expect(accessibleAccent('#0B6E4F')).toBe('#0b6e4f');
+    expect(accessibleAccent('#ffcc00')).toBe(PLATFORM_ACCENT);
+    expect(accessibleAccent(null)).toBe(PLATFORM_ACCENT);
+    expect(accessibleAccent('red')).toBe(PLATFORM_ACCENT);
   });
 });

@@ -3,15 +3,75 @@ import Handlebars from 'handlebars';
 /**
  * The platform's mail templates (Handlebars, HTML and text parts), branded with the collectivity's name.
  * Rendered before the mail is written to the outbox (`mail.send` carries the rendered parts), so a template
- * change never alters a mail already decided. HTML values are escaped; only `htmlBody` (the workflow's own
+ * change never alters a mail already decided. The HTML header is the platform's (the name, the platform's colour);
+ * a mail whose payload names a collectivity (`brand`) gets that collectivity's logo and colour from the worker when
+ * it is sent (`brandMailHtml`, #notifications' `MailBranding`). HTML values are escaped; only `htmlBody` (the workflow's own
  * rendered HTML, escaped by #workflow's templates) is inserted as is.
  */
 const hbs = Handlebars.create();
 
+/** The platform's accent colour (blue France, 12.3:1 on white): headers of mails without a collectivity's branding. */
+export const PLATFORM_ACCENT = '#000091';
+
+/**
+ * The HTML header of every mail, between two markers so that the worker can frame it again with the branding of the
+ * competent collectivity when it sends (`brandMailHtml`): the logo (an inline CID attachment; its `alt` and the name
+ * written beside it are the text fallback when images are blocked), the name, the accent colour.
+ */
+const HEADER_START = '<!--parvis:entete-->';
+const HEADER_END = '<!--/parvis:entete-->';
+const HEADER_HTML = hbs.compile(`${HEADER_START}
+<div style="border-bottom: 3px solid {{accent}}; padding-bottom: 6px; margin-bottom: 16px;">
+{{#if logoCid}}<img src="cid:{{logoCid}}" alt="Logo de {{name}}" height="48" style="display: block; height: 48px; width: auto; max-width: 240px; margin-bottom: 6px;">
+{{/if}}<p style="margin: 0; font-weight: bold; font-size: 1.15em; color: {{accent}};">{{name}}</p>
+</div>
+${HEADER_END}`);
+
+/** A mail header's branding: the name shown, the accent colour (`#rrggbb`), the content id of the inline logo. */
+export interface MailBrand {
+  name: string;
+  accentColor: string | null;
+  logoCid: string | null;
+}
+
+function headerHtml(brand: MailBrand): string {
+  return HEADER_HTML({ name: brand.name, accent: accessibleAccent(brand.accentColor), logoCid: brand.logoCid });
+}
+
+/**
+ * The rendered HTML part framed again with a collectivity's branding: its header (between the markers) replaced by
+ * the brand's. HTML without the markers (a mail not rendered by these templates) is returned unchanged.
+ */
+export function brandMailHtml(html: string, brand: MailBrand): string {
+  const start = html.indexOf(HEADER_START);
+  const end = html.indexOf(HEADER_END, start);
+  if (start < 0 || end < 0) return html;
+  return html.slice(0, start) + headerHtml(brand) + html.slice(end + HEADER_END.length);
+}
+
+/**
+ * The accent colour a mail uses: the collectivity's when it reaches the WCAG AA contrast for text (4.5:1) on white,
+ * else the platform's (the back office checks it on input; this guards older or imported values).
+ */
+export function accessibleAccent(color: string | null | undefined): string {
+  if (!color || !/^#[0-9a-fA-F]{6}$/.test(color)) return PLATFORM_ACCENT;
+  return contrastOnWhite(color) >= 4.5 ? color.toLowerCase() : PLATFORM_ACCENT;
+}
+
+/** WCAG 2.x contrast ratio of `#rrggbb` against white. */
+export function contrastOnWhite(color: string): number {
+  const channel = (i: number) => {
+    const c = parseInt(color.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+  return 1.05 / (luminance + 0.05);
+}
+
 const LAYOUT_HTML = hbs.compile(`<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>{{subject}}</title></head>
 <body style="font-family: Arial, sans-serif; color: #1e1e1e; line-height: 1.5;">
-<p style="font-weight: bold; color: #000091; border-bottom: 2px solid #000091; padding-bottom: 4px;">{{collectivityName}}</p>
+{{{header}}}
 {{{content}}}
 <hr>
 <p style="font-size: 0.9em; color: #3a3a3a;">Ce message vous est envoyé par {{collectivityName}} via le guichet numérique Parvis.{{#if unsubscribeUrl}}
@@ -53,7 +113,8 @@ function frame(frame: Frame): RenderedMail {
     content: frame.contentText,
     unsubscribeUrl: frame.unsubscribeUrl,
   });
-  const html = LAYOUT_HTML({ subject, collectivityName: frame.collectivityName, content: frame.contentHtml, unsubscribeUrl: frame.unsubscribeUrl });
+  const header = headerHtml({ name: frame.collectivityName, accentColor: null, logoCid: null });
+  const html = LAYOUT_HTML({ subject, header, collectivityName: frame.collectivityName, content: frame.contentHtml, unsubscribeUrl: frame.unsubscribeUrl });
   return frame.unsubscribeUrl ? { subject, text, html, headers: { 'List-Unsubscribe': `<${frame.unsubscribeUrl}>` } } : { subject, text, html };
 }
 

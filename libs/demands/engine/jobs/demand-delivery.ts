@@ -187,7 +187,9 @@ export class DemandDelivery {
           lines: entries.map(toLine),
           agentLink: `${this.backofficeUrl()}/demandes/${demand.id}`,
         });
-        await this.engine.outbox.add(manager, 'mail.send', { to: plan.to, ...mail }, { key: `relay/${demand.id}/${commune.id}${suffix}` });
+        // Framed with the sender's (the téléservice's collectivity's) branding by the worker.
+        const brand = teleservice ? { brand: { collectivityId: teleservice.collectivityId } } : {};
+        await this.engine.outbox.add(manager, 'mail.send', { to: plan.to, ...mail, ...brand }, { key: `relay/${demand.id}/${commune.id}${suffix}` });
         await repository.appendEvent(demand, {
           at: now,
           kind: 'relayed_by_email',

@@ -20,6 +20,11 @@ export const mailSendPayload = z.strictObject({
       z.string().max(998).regex(NO_LINE_BREAK, "un en-tête ne doit pas contenir de retour à la ligne"),
     )
     .optional(),
+  /**
+   * The collectivity whose branding frames the HTML part (name, logo as an inline CID attachment, accent colour),
+   * read by the worker when it sends (#notifications' `MailBranding`); absent: the platform's look.
+   */
+  brand: z.strictObject({ collectivityId: z.uuid() }).optional(),
 });
 
 export type MailSendPayload = z.output<typeof mailSendPayload>;
