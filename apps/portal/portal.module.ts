@@ -9,7 +9,7 @@ import { HomeController } from './home.controller.js';
 /** The citizen portal: the catalogue (search, téléservice pages), and login through the territorial account (sessions in Redis). */
 @Module({
   imports: [
-    WebSessionModule.forApp({ app: 'portal', scopes: 'openid profile email address phone certification', cookieName: 'parvis_portal' }),
+    WebSessionModule.forApp({ app: 'portal', scopes: 'openid profile email address phone certification', extraScopes: ['quotient_familial', 'droits_sociaux', 'mandats'], cookieName: 'parvis_portal' }),
     PortalFormsModule,
     PortalCitizenModule,
   ],

@@ -78,12 +78,12 @@ describe('scheduled jobs on two workers at once (BullMQ job schedulers, PostgreS
 
   it('registers one scheduler per id in Redis whatever the number of workers (upsert at each start)', async () => {
     const schedulers = await scheduled().getJobSchedulers();
-    expect(schedulers.map((s) => s.key).sort()).toEqual(['account-inactivity', 'agent-digest', 'draft-purge', 'workflow-timers']);
+    expect(schedulers.map((s) => s.key).sort()).toEqual(['account-inactivity', 'account-purge', 'agent-digest', 'draft-purge', 'storage-sweep', 'workflow-timers']);
     expect(schedulers.find((s) => s.key === 'agent-digest')).toMatchObject({ pattern: '0 7 * * *', tz: 'Europe/Paris', name: 'schedule.agent-digest' });
     expect(schedulers.find((s) => s.key === 'workflow-timers')).toMatchObject({ every: 250 });
     // Registering again (a third process starting) changes nothing.
     await workers[1]!.app.get(JobSchedulers).register();
-    expect((await scheduled().getJobSchedulers()).length).toBe(4);
+    expect((await scheduled().getJobSchedulers()).length).toBe(6);
   });
 
   it('fires once a due workflow timer whose job Redis lost, and leaves a timer not yet due alone', async () => {
@@ -148,7 +148,7 @@ describe('scheduled jobs on two workers at once (BullMQ job schedulers, PostgreS
   });
 
   it('ran each scheduled run once: the runs completed on both workers add up to the runs’ receipts, none twice', async () => {
-    for (const id of ['workflow-timers', 'draft-purge', 'account-inactivity', 'agent-digest']) await scheduled().removeJobScheduler(id);
+    for (const id of ['workflow-timers', 'draft-purge', 'account-inactivity', 'agent-digest', 'storage-sweep', 'account-purge']) await scheduled().removeJobScheduler(id);
     await until(async () => {
       const counts = await scheduled().getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       return counts.waiting + counts.active + counts.delayed + counts.prioritized === 0;

@@ -33,6 +33,8 @@ export const FormErrorCodes = {
   UNKNOWN_REFERENCE: 'UNKNOWN_REFERENCE',
   DEPENDENCY_CYCLE: 'DEPENDENCY_CYCLE',
   PREFILL_INCOMPATIBLE: 'PREFILL_INCOMPATIBLE',
+  /** A value sent for a field locked by the administration's (or a mandate's) data differs from it. */
+  PREFILL_LOCKED: 'PREFILL_LOCKED',
   INCOMPATIBLE_OPTIONS: 'INCOMPATIBLE_OPTIONS',
   TEMPLATE_SYNTAX: 'TEMPLATE_SYNTAX',
   // Condition language

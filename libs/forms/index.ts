@@ -10,6 +10,7 @@ export {
   FIELD_TYPES,
   TEXT_FORMATS,
   PREFILL_ATTRIBUTES,
+  ADMINISTRATION_PREFILL_ATTRIBUTES,
   IDENTIFIER_PATTERN,
   MAX_FIELDS,
   MAX_PAGES,
@@ -62,3 +63,27 @@ export {
   isInseeCode,
 } from './formats/formats.js';
 export { compileSafeRegex, type RegexCheck } from './formats/safe-regex.js';
+// Web form pages (portal form filling, back-office submission on behalf of a citizen): body → data, view models.
+export {
+  visibility,
+  readPage,
+  blockIndexes,
+  fileInputOf,
+  pageHasFiles,
+  blocksWithFiles,
+  errorKey,
+  errorsByKey,
+  pageOfPath,
+  formatBytes,
+  fieldView,
+  pageView,
+  shownIds,
+  formProfile,
+  type FormValues,
+  type Visibility,
+  type CommuneChoice,
+  type FileInput,
+  type OptionView,
+  type FieldView,
+  type PageContext,
+} from './pages/form-fields.js';

@@ -8,11 +8,19 @@ import { safeReturnTo } from './return-to.js';
 import type { WebSessionStore } from './session-store.js';
 import { WebApp } from './web-app.js';
 import { WEB_SESSION_STORE } from './web-session.middleware.js';
-import type { SessionProfile, SessionUser } from './web-session.types.js';
+import type { ReleasedScope, SessionProfile, SessionUser } from './web-session.types.js';
 
 /** A login must come back from the provider within this time. */
 const LOGIN_TTL_MS = 10 * 60 * 1000;
 export const LOGIN_FAILED = 'LOGIN_FAILED';
+export const AUTHORIZATION_FAILED = 'AUTHORIZATION_FAILED';
+/** The purpose an incremental authorization's data is kept for (the portal: a form in progress). */
+export const AUTHORIZATION_KEY_PATTERN = /^[A-Za-z0-9:_-]{1,100}$/;
+
+/** The link that asks the provider for one more scope and comes back to `returnTo` (plain GET: works without JavaScript). */
+export function authorizationHref(scope: string, key: string, returnTo: string): string {
+  return `/auth/autorisation?${new URLSearchParams({ portee: scope, cle: key, returnTo }).toString()}`;
+}
 
 /**
  * Login and logout through the territorial account, the same for the portal and the back office (this is
@@ -52,10 +60,49 @@ export class AuthController {
     return res.redirect(303, url.href);
   }
 
+  /**
+   * Incremental authorization: a person already logged in is sent to the provider for one more scope among the
+   * app's `extraScopes` (the provider shows its consent screen), then back to `returnTo`. What the scope releases is
+   * kept for the purpose `cle` only, apart from the session (`WebSession.released`). Signed out: the login first.
+   */
+  @Get('autorisation')
+  async authorize(@Req() req: Request, @Res() res: Response, @Query('portee') scopeParam: unknown, @Query('cle') keyParam: unknown, @Query('returnTo') returnToParam: unknown) {
+    const returnTo = safeReturnTo(returnToParam);
+    const session = req.webSession!;
+    const scope = typeof scopeParam === 'string' ? scopeParam : '';
+    if (!this.web.options.extraScopes?.includes(scope)) throw DomainError.invalid(AUTHORIZATION_FAILED, 'Cette autorisation n’est pas proposée ici.');
+    if (typeof keyParam !== 'string' || !AUTHORIZATION_KEY_PATTERN.test(keyParam)) throw DomainError.invalid(AUTHORIZATION_FAILED, 'Cette autorisation ne peut pas être demandée depuis cette page.');
+    if (!session.user) return res.redirect(303, `/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
+    let configuration: oidc.Configuration;
+    try {
+      configuration = await this.rp.configuration();
+    } catch {
+      await session.keepReleased(keyParam, scope, { status: 'unavailable', at: this.clock.now().getTime() });
+      return res.redirect(303, returnTo);
+    }
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    await session.update((data) => {
+      data.authorization = { state, nonce, verifier, returnTo, scope, key: keyParam, startedAt: this.clock.now().getTime() };
+    });
+    const url = oidc.buildAuthorizationUrl(configuration, {
+      redirect_uri: this.web.redirectUri(req),
+      scope: `openid ${scope}`,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    return res.redirect(303, url.href);
+  }
+
   /** The provider's answer: code exchange, ID token checks, userinfo, then a new session for the person. */
   @Get('callback')
   async callback(@Req() req: Request, @Res() res: Response) {
     const session = req.webSession!;
+    const authorization = session.data?.authorization;
+    if (authorization && session.user && typeof req.query.state === 'string' && req.query.state === authorization.state) return this.authorizationCallback(req, res);
     const pending = session.data?.login;
     if (!pending || this.clock.now().getTime() - pending.startedAt > LOGIN_TTL_MS) {
       throw DomainError.invalid(LOGIN_FAILED, 'Cette connexion a expiré ou a été commencée ailleurs. Recommencez depuis le bouton « Se connecter ».');
@@ -94,6 +141,46 @@ export class AuthController {
     }
     await session.startAuthenticated(user);
     return res.redirect(303, pending.returnTo);
+  }
+
+  /**
+   * The end of an incremental authorization: the scope's claim from userinfo, kept for its purpose, or why there is
+   * none (refused, absent, unavailable); the person's session stays as it was. The subject must be the session's
+   * (another person signed in at the provider meanwhile gives nothing).
+   */
+  private async authorizationCallback(req: Request, res: Response) {
+    const session = req.webSession!;
+    const pending = session.data!.authorization!;
+    await session.update((data) => delete data.authorization);
+    const keep = async (entry: Omit<ReleasedScope, 'at'>) => {
+      await session.keepReleased(pending.key, pending.scope, { ...entry, at: this.clock.now().getTime() });
+      return res.redirect(303, pending.returnTo);
+    };
+    if (this.clock.now().getTime() - pending.startedAt > LOGIN_TTL_MS) return keep({ status: 'unavailable' });
+    const error = typeof req.query.error === 'string' ? req.query.error : undefined;
+    if (error) return keep({ status: error === 'access_denied' ? 'refused' : 'unavailable' });
+    try {
+      const configuration = await this.rp.configuration();
+      const current = new URL(req.originalUrl, this.web.origin(req));
+      const tokens = await oidc.authorizationCodeGrant(configuration, current, {
+        pkceCodeVerifier: pending.verifier,
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+      });
+      const sub = tokens.claims()!.sub;
+      if (sub !== session.user!.sub) {
+        this.logger.warn({ scope: pending.scope }, 'Autorisation complémentaire donnée par une autre personne : ignorée');
+        return keep({ status: 'unavailable' });
+      }
+      const info = await oidc.fetchUserInfo(configuration, tokens.access_token, sub);
+      const claim = (info as Record<string, unknown>)[pending.scope];
+      return keep(claim === undefined || claim === null ? { status: 'absent' } : { status: 'released', claim });
+    } catch (failure) {
+      // The error's name only: an answer's body could carry personal data.
+      this.logger.warn({ scope: pending.scope, error: (failure as Error)?.name }, 'Échec d’une autorisation complémentaire OpenID Connect');
+      return keep({ status: 'unavailable' });
+    }
   }
 
   /** Ends the session here, then at the provider (RP-initiated logout), which sends the browser back to `/`. */

@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '#core';
-import type { SessionUser, WebAppKind, WebSessionData } from './web-session.types.js';
+import type { ReleasedScope, SessionUser, WebAppKind, WebSessionData } from './web-session.types.js';
 
 /** A session ends after 30 minutes without a request… */
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
 /** …and 12 hours after it began, whatever the activity. */
 export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
+/** Data released by an incremental authorization is kept 30 minutes after its last use, apart from the session. */
+export const RELEASED_TTL_MS = 30 * 60 * 1000;
+/** A released claim larger than this is not kept (a provider's answer is a few hundred bytes). */
+const RELEASED_MAX_BYTES = 20_000;
 /** `lastSeenAt` is written back at most once a minute (not at every request). */
 const TOUCH_EVERY_MS = 60 * 1000;
 
@@ -35,7 +39,7 @@ export class WebSessionStore {
     private readonly clock: Clock,
   ) {}
 
-  private key(kind: 's' | 'sid' | 'sub', id: string) {
+  private key(kind: 's' | 'sid' | 'sub' | 'claims', id: string) {
     return `${this.prefix}:web:${this.app}:${kind}:${id}`;
   }
 
@@ -82,7 +86,7 @@ export class WebSessionStore {
   /** Deletes a session and its index entries. */
   async remove(id: string, data?: WebSessionData | null): Promise<void> {
     const user = data?.user;
-    const pipeline = this.redis.multi().del(this.key('s', id));
+    const pipeline = this.redis.multi().del(this.key('s', id)).del(this.key('claims', id));
     if (user?.sid) pipeline.srem(this.key('sid', user.sid), id);
     if (user) pipeline.srem(this.key('sub', user.sub), id);
     await pipeline.exec();
@@ -113,6 +117,35 @@ export class WebSessionStore {
     }
     if (target.sid) await this.redis.del(this.key('sid', target.sid));
     return ended;
+  }
+
+  /**
+   * Data released by incremental authorizations for one purpose (`key`) of session `id`, by scope: a Redis hash
+   * `…:claims:<session id>` (one field per purpose) that expires 30 minutes after its last write and goes with the
+   * session. Never in the session's value (which every request reads).
+   */
+  async released(id: string, key: string): Promise<Record<string, ReleasedScope>> {
+    const raw = await this.redis.hget(this.key('claims', id), key);
+    if (!raw) return {};
+    try {
+      const value = JSON.parse(raw) as Record<string, ReleasedScope>;
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+    } catch {
+      return {};
+    }
+  }
+
+  async keepReleased(id: string, key: string, scope: string, entry: ReleasedScope): Promise<void> {
+    const current = await this.released(id, key);
+    current[scope] = JSON.stringify(entry).length > RELEASED_MAX_BYTES ? { status: 'unavailable', at: entry.at } : entry;
+    await this.redis.multi().hset(this.key('claims', id), key, JSON.stringify(current)).pexpire(this.key('claims', id), RELEASED_TTL_MS).exec();
+  }
+
+  /** The data released for purpose `from` now serves `to` (the portal's new form got its draft id). */
+  async moveReleased(id: string, from: string, to: string): Promise<void> {
+    const raw = await this.redis.hget(this.key('claims', id), from);
+    if (!raw) return;
+    await this.redis.multi().hset(this.key('claims', id), to, raw).hdel(this.key('claims', id), from).pexpire(this.key('claims', id), RELEASED_TTL_MS).exec();
   }
 
   /** Remembers a logout token's `jti` until it expires; false when it was already seen (replay). */

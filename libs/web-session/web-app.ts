@@ -9,6 +9,11 @@ export interface WebAppOptions {
   app: WebAppKind;
   /** Scopes asked at login. */
   scopes: string;
+  /**
+   * Scopes the app may ask for later, one at a time, for a person already logged in (incremental authorization,
+   * `/auth/autorisation`): their data is kept apart from the session, for one purpose (docs/portal.md).
+   */
+  extraScopes?: readonly string[];
   /** Session cookie name without the `__Host-` prefix. */
   cookieName: string;
   /**

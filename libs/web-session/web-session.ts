@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { newSessionId, type WebSessionStore } from './session-store.js';
-import type { SessionUser, WebSessionData } from './web-session.types.js';
+import type { ReleasedScope, SessionUser, WebSessionData } from './web-session.types.js';
 
 /** Reads one cookie from the Cookie header. */
 export function readCookie(req: Request, name: string): string | undefined {
@@ -89,6 +89,19 @@ export class WebSession {
     const data = await this.ensure();
     change(data);
     await this.store.write(this.currentId!, data);
+  }
+
+  /** Data released by incremental authorizations for one purpose (`key`), by scope; empty without a session. */
+  async released(key: string): Promise<Record<string, ReleasedScope>> {
+    return this.currentId && this.value?.user ? this.store.released(this.currentId, key) : {};
+  }
+
+  async keepReleased(key: string, scope: string, entry: ReleasedScope): Promise<void> {
+    if (this.currentId && this.value?.user) await this.store.keepReleased(this.currentId, key, scope, entry);
+  }
+
+  async moveReleased(from: string, to: string): Promise<void> {
+    if (this.currentId && this.value?.user) await this.store.moveReleased(this.currentId, from, to);
   }
 
   /** Login: the old session (and its id) is gone; a new id and CSRF token carry the person (no fixation). */

@@ -43,6 +43,34 @@ export interface PendingLogin {
   startedAt: number;
 }
 
+/**
+ * An incremental authorization on its way to the provider: one more scope (`quotient_familial`, `mandats`…) for the
+ * person already logged in, its data kept for one purpose (`key`: the portal's form in progress).
+ */
+export interface PendingAuthorization {
+  state: string;
+  nonce: string;
+  verifier: string;
+  returnTo: string;
+  scope: string;
+  key: string;
+  startedAt: number;
+}
+
+/**
+ * What an incremental authorization gave for one scope, kept apart from the session (short-lived Redis entry per
+ * session and purpose). `released`: the scope's claim is in `claim`; `absent`: consented, but the provider released
+ * nothing (identity not certified, no file, source unavailable); `refused`: the person said no; `unavailable`: the
+ * provider could not be reached or the exchange failed. Personal data: never logged.
+ */
+export interface ReleasedScope {
+  status: 'released' | 'absent' | 'refused' | 'unavailable';
+  claim?: unknown;
+  /** What the app chose among the claim (the portal: the SIRET of the mandate the person acts for). */
+  choice?: string;
+  at: number;
+}
+
 /** What one web session holds in Redis (JSON). */
 export interface WebSessionData {
   /** Per-session CSRF token, renewed with the session id at login. */
@@ -51,6 +79,7 @@ export interface WebSessionData {
   lastSeenAt: number;
   user?: SessionUser;
   login?: PendingLogin;
+  authorization?: PendingAuthorization;
   /** Values an app keeps with the session (the portal's anonymous forms in progress); the app bounds their size. */
   app?: Record<string, unknown>;
 }

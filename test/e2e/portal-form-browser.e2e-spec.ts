@@ -10,7 +10,7 @@ import { launchBrowser, ManualClock, seriousAccessibilityViolations, startBanGeo
 import { identityApp } from '../../apps/identity/identity.app.js';
 import { portalApp } from '../../apps/portal/portal.app.js';
 import { createVerifiedAccount, STRONG_PASSWORD } from './identity-support.js';
-import { publishBlockFilesForm } from './portal-form-support.js';
+import { AUTOCOMPLETE_FORM, publishBlockFilesForm, publishFixtureForm } from './portal-form-support.js';
 import { seedClients } from './portal-login-support.js';
 
 /** A 1×1 PNG image (real bytes: the type is detected from the content). */
@@ -294,9 +294,24 @@ describe('portal form filling in a real browser', () => {
     expect(await page.locator('.collectivity-brand-name').innerText()).toBe('Ville de Givors');
     expect(await page.locator('.collectivity-brand-logo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
     expect(await page.locator('[data-collectivity-brand]').evaluate((band) => getComputedStyle(band).borderLeftColor)).toBe('rgb(138, 21, 56)');
+    const staged = async (): Promise<string[]> => (await db.query(`SELECT storage_key FROM staged_upload`)).map((r: { storage_key: string }) => r.storage_key);
+    const gone = async (key: string) => {
+      for (let i = 0; i < 100 && (await staged()).includes(key); i++) await page.waitForTimeout(50);
+      return !(await staged()).includes(key);
+    };
     await page.locator('#f-enfants-0-prenom').fill('Léa');
+    let before = await staged();
     await page.locator('#f-enfants-0-certificat').setInputFiles({ name: 'lea.png', mimeType: 'image/png', buffer: PNG_1PX });
     await page.getByText('lea.png — envoyé').waitFor();
+    const [leaKey] = (await staged()).filter((k) => !before.includes(k));
+    // A file uploaded by mistake, then « Retirer »: deleted on the server at once.
+    before = await staged();
+    await page.locator('#f-enfants-0-certificat').setInputFiles({ name: 'erreur.png', mimeType: 'image/png', buffer: PNG_1PX });
+    await page.getByText('erreur.png — envoyé').waitFor();
+    const [mistake] = (await staged()).filter((k) => !before.includes(k));
+    await page.getByRole('button', { name: 'Retirer le fichier erreur.png' }).click();
+    expect(await gone(mistake!)).toBe(true);
+    expect(await page.getByRole('alert').filter({ hasText: 'retiré' }).innerText()).toBe('Fichier « erreur.png » retiré.');
     // An item added in place has its own upload, with progress.
     await page.getByRole('button', { name: 'Ajouter un enfant' }).click();
     await page.locator('#f-enfants-1-prenom').fill('Tom');
@@ -304,8 +319,9 @@ describe('portal form filling in a real browser', () => {
     await page.getByText('tom.png — envoyé').waitFor();
     await accessible(page);
     await shot(page, 'form-block-files');
-    // Léa's item removed in place: her file is not sent.
+    // Léa's item removed in place: her file is not sent, and deleted at once.
     await page.getByRole('button', { name: 'Supprimer cet élément (Enfant 1)' }).click();
+    expect(await gone(leaKey!)).toBe(true);
     await page.getByLabel('Courriel pour vous répondre (obligatoire)').fill('tom.parent@example.org');
     await page.getByRole('button', { name: 'Continuer' }).click();
     await page.waitForURL(/\/recapitulatif$/);
@@ -332,6 +348,8 @@ describe('portal form filling in a real browser', () => {
     await press(page, 'Continuer');
     expect(page.url()).toMatch(/\/etape\/responsable$/);
     expect(await page.locator('.error-summary').innerText()).toContain('commun à plusieurs communes');
+    // Without JavaScript too, the refused page gives the focus to the error summary (`autofocus`).
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('error-summary'))).toBe(true);
     const communes = await page.getByLabel('Commune', { exact: true }).first().locator('option').allInnerTexts();
     expect(communes).toContain('Neuville-sur-Saône');
     expect(communes.length).toBeLessThan(10);
@@ -411,6 +429,71 @@ describe('portal form filling in a real browser', () => {
     expect(page.url()).toMatch(/\/recapitulatif$/);
     expect(await page.locator('main').innerText()).toContain('Mon compte ou ma connexion');
     expect(await fits(page)).toBe(true);
+    await context.close();
+  });
+
+  it('picks a long single choice in a combobox with the keyboard (the native list without JavaScript)', async () => {
+    const path = await publishFixtureForm(db, portal.clock, AUTOCOMPLETE_FORM);
+    // Without JavaScript: the native list, labelled, the page sent with a chosen option.
+    const plain = await chromium.newContext({ javaScriptEnabled: false });
+    const noScript = await plain.newPage();
+    await noScript.goto(`${portal.url}${path}`);
+    await noScript.waitForURL(/\/etape\/voie$/);
+    await noScript.getByLabel('Voie (obligatoire)').selectOption({ label: 'Place du Rhône' });
+    expect(await noScript.getByRole('combobox', { name: 'Voie (obligatoire)' }).evaluate((e) => e.tagName)).toBe('SELECT');
+    await plain.close();
+
+    const context = await chromium.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${portal.url}${path}`);
+    await page.waitForURL(/\/etape\/voie$/);
+    const box = page.getByRole('combobox', { name: 'Voie (obligatoire)' });
+    // The label and the hints are the text input's; the native list is out of the way but still sends the value.
+    expect(await box.evaluate((e) => e.tagName)).toBe('INPUT');
+    expect(await box.getAttribute('aria-expanded')).toBe('false');
+    const described = (await box.getAttribute('aria-describedby'))!.split(' ');
+    expect(await page.locator(`[id="${described[0]}"]`).innerText()).toBe('La rue, l’avenue ou la place.');
+    expect(await page.locator(`[id="${described.at(-1)}"]`).innerText()).toContain('flèches');
+
+    // The keyboard: to the field, a few letters, down twice, Enter picks (and does not send the page).
+    for (let i = 0; i < 20 && !(await box.evaluate((e) => e === document.activeElement)); i++) await page.keyboard.press('Tab');
+    await page.keyboard.type('jaur');
+    expect(await box.getAttribute('aria-expanded')).toBe('true');
+    const listbox = page.getByRole('listbox', { name: 'Voie (obligatoire)' });
+    expect(await listbox.getByRole('option').allInnerTexts()).toEqual(['Rue Jean Jaurès', 'Avenue Jean Jaurès', 'Place Jean Jaurès', 'Chemin Jean Jaurès', 'Quai Jean Jaurès', 'Impasse Jean Jaurès']);
+    expect(await page.getByRole('status').filter({ hasText: 'suggestions' }).innerText()).toContain('6 suggestions');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await box.getAttribute('aria-activedescendant')).toBe(await listbox.getByRole('option', { name: 'Avenue Jean Jaurès' }).getAttribute('id'));
+    expect(await listbox.getByRole('option', { name: 'Avenue Jean Jaurès' }).getAttribute('aria-selected')).toBe('true');
+    await accessible(page);
+    await shot(page, 'form-combobox');
+    await page.keyboard.press('Enter');
+    expect(page.url()).toMatch(/\/etape\/voie$/);
+    expect(await box.inputValue()).toBe('Avenue Jean Jaurès');
+    expect(await box.getAttribute('aria-expanded')).toBe('false');
+    expect(await page.locator('select[name="f.voie"]').inputValue()).toBe('v7');
+
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('voie@example.org');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    expect(page.url()).toMatch(/\/recapitulatif$/);
+    expect(await page.locator('main').innerText()).toContain('Avenue Jean Jaurès');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Envoyer ma demande' }).click()]);
+    expect(page.url()).toMatch(/\/recu$/);
+    const [demand] = await db.query(`SELECT data FROM demand WHERE data->>'email' = 'voie@example.org'`);
+    expect(demand.data.voie).toBe('v7');
+
+    // Typed text that is no option is not a choice: the server refuses the page, as without JavaScript.
+    await page.goto(`${portal.url}${path}`);
+    await page.waitForURL(/\/etape\/voie$/);
+    await box.fill('Rue inconnue');
+    await page.getByLabel('Courriel pour vous répondre (obligatoire)').fill('voie@example.org');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Continuer', exact: true }).click()]);
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('error-summary'))).toBe(true);
+    // The summary's link leads to the combobox.
+    await page.locator('.error-summary a').first().click();
+    expect(await box.evaluate((e) => e === document.activeElement)).toBe(true);
     await context.close();
   });
 });

@@ -64,6 +64,24 @@ export class FormApiController {
     res.status(refused ? 422 : 200).json(refused ? { code: 'UPLOAD_REFUSED', message: refused.error, files: results } : { files: results });
   }
 
+  /**
+   * A file uploaded by the JavaScript (`…/fichiers`) and removed in the browser before its page was sent (JSON
+   * `{ field: 'f.<input key>', token }`): deleted at once. 204; 404 when the session holds no such upload.
+   */
+  @Post('demarches/:instance/:slug/formulaire/:formId/etape/:page/fichiers/retirer')
+  @HttpCode(204)
+  async unstage(@Param('instance') instance: string, @Param('slug') slug: string, @Param('formId') formId: string, @Param('page') pageId: string, @Req() req: Request) {
+    const { definition } = await this.context(req, instance, slug, formId);
+    const page = definition.form.definition.pages.find((p) => p.id === pageId);
+    if (!page) throw formNotFound();
+    const body = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
+    const input = typeof body.field === 'string' ? fileInputOf(page, body.field) : null;
+    const token = typeof body.token === 'string' ? body.token : '';
+    if (!input || !token || !(await this.forms.dropStaged(req.webSession!, input.identity, token))) {
+      throw DomainError.notFound('UPLOAD_NOT_FOUND', 'Ce fichier n’est plus en attente d’envoi (il a déjà été retiré ou envoyé avec sa page).');
+    }
+  }
+
   /** Address suggestions from the geocoder (BAN), rate-limited per client address. */
   @Get('api/adresses')
   async addresses(@Query('q') q: unknown, @Req() req: Request, @Res() res: Response) {

@@ -11,6 +11,7 @@ import {
   DataSourceOptions,
   DemandEngine,
   SubmitDemand,
+  StagedUploads,
   SubmitDemandCommand,
   formatTrackingCode,
   stagedFileKeys,
@@ -124,6 +125,8 @@ export const formNotFound = () =>
 export class FormFillingService {
   readonly tilesUrl: string;
   readonly uploadMaxBytes: number;
+  /** Staged files are recorded (`staged_upload`) so that the storage sweep finds those nothing references. */
+  private readonly staged: StagedUploads;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -141,6 +144,7 @@ export class FormFillingService {
   ) {
     this.tilesUrl = config.portalForms.mapTilesUrl;
     this.uploadMaxBytes = config.portalForms.uploadMaxBytes;
+    this.staged = new StagedUploads(engine);
   }
 
   // --------------------------------------------------------------------------------- téléservices
@@ -259,8 +263,9 @@ export class FormFillingService {
 
   /** Deletes a form in progress and its staged files. */
   async discard(session: WebSession, progress: Progress): Promise<void> {
-    if (progress.kind === 'draft') await this.drafts.delete(session.user!.sub, progress.id);
-    else {
+    if (progress.kind === 'draft') {
+      if (await this.drafts.delete(session.user!.sub, progress.id)) await this.staged.discard(stagedKeys(progress.data));
+    } else {
       await this.deleteStaged(stagedKeys(progress.data));
       await session.update((data) => delete areaOf(data).forms?.[progress.id]);
     }
@@ -387,7 +392,12 @@ export class FormFillingService {
     const maxBytes = Math.min(field.maxSizeBytes ?? 10 * 1024 * 1024, this.uploadMaxBytes);
     let stored;
     try {
-      stored = await this.storage.put(content, { maxBytes });
+      const put = await this.storage.put(content, { maxBytes });
+      await this.staged.record([put.key]).catch(async (error: unknown) => {
+        await this.engine.discardFiles([put.key]);
+        throw error;
+      });
+      stored = put;
     } catch (error) {
       if (error instanceof DomainError && error.code === 'ATTACHMENT_TOO_LARGE') {
         return { ok: false, message: `Le fichier « ${baseName(name)} » est trop volumineux (${Math.round(maxBytes / (1024 * 1024) * 10) / 10} Mo au plus).`.replace('.', ',') };
@@ -405,8 +415,22 @@ export class FormFillingService {
     return { ok: true, descriptor: { name: baseName(name) || 'fichier', size: stored.sizeBytes, mimeType: stored.mimeType, ref: stored.key } };
   }
 
+  /** Deletes staged files at once (removed, replaced, dropped with a hidden field or a block item, sent), and their records. */
   async deleteStaged(keys: readonly string[]): Promise<void> {
-    await this.engine.discardFiles(keys);
+    await this.staged.discard(keys);
+  }
+
+  /**
+   * A file uploaded by the JavaScript enhancement, then removed in the browser before its page was sent: taken out
+   * of the session and deleted now. False when the session holds no such token (already sent, evicted, another
+   * field's).
+   */
+  async dropStaged(session: WebSession, fieldId: string, token: string): Promise<boolean> {
+    const upload = this.app(session).staged?.[token];
+    if (!upload || upload.fieldId !== fieldId) return false;
+    await session.update((data) => delete areaOf(data).staged?.[token]);
+    await this.deleteStaged(stagedKeys({ file: [upload.descriptor] }));
+    return true;
   }
 
   // --------------------------------------------------------------------------------- places
@@ -524,8 +548,10 @@ export class FormFillingService {
         delete app.forms?.[progress.id];
       });
       // The staged copies go (the engine stored its own): with the draft, or from the session's form.
-      if (progress.kind === 'draft') await this.drafts.delete(sub!, progress.id);
-      else await this.deleteStaged(stagedKeys(progress.data));
+      if (progress.kind === 'draft') {
+        await this.drafts.delete(sub!, progress.id);
+        await this.staged.discard(stagedKeys(progress.data));
+      } else await this.deleteStaged(stagedKeys(progress.data));
       return { receipt };
     } finally {
       await this.redis.del(lock);

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { DomainError, type FieldError } from '#core';
 import type { CompiledDefinition } from '#demands';
 import type { FieldDefinition, FormProfile, PageDefinition } from '#forms';
-import type { WebSession } from '#web-session';
+import type { ReleasedScope, WebSession } from '#web-session';
 import { portalNavigation } from '../navigation.js';
 import { assetUrl } from './assets.controller.js';
 import {
@@ -24,6 +24,7 @@ import {
 } from './form-fields.js';
 import { FormFillingService, formNotFound, stagedKeys, type Flash, type FormTeleservice, type Progress } from './form-filling.service.js';
 import { isMultipart, readMultipart } from './multipart.js';
+import { mandatesOf, offersOf, releaseKey, releasedAttributes, SCOPE_OF_ATTRIBUTE } from './tell-us-once.js';
 
 const NEW = 'nouveau';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -37,6 +38,9 @@ interface Loaded {
   definition: CompiledDefinition;
   profile: FormProfile;
   isNew: boolean;
+  /** The purpose data released by an incremental authorization is kept for (this form in progress). */
+  releaseKey: string;
+  released: Record<string, ReleasedScope>;
 }
 
 /**
@@ -170,6 +174,14 @@ export class FormController {
     const action = `${this.base(teleservice)}/${formId}/etape/${pageId}`;
     if (hasMap) this.allowTiles(res);
     const versionNotice = loaded.isNew ? null : await this.forms.takeNotice(session, formId);
+    const tellUsOnce = offersOf(page, loaded.released, {
+      loggedIn: Boolean(session.user),
+      certified: session.user?.profile?.certified === true,
+      key: loaded.releaseKey,
+      here: action,
+      accountUrl: String((res.locals.account as { accountUrl?: string } | undefined)?.accountUrl ?? ''),
+      chooseAction: `${action}/mandat`,
+    });
     res.status(errors.length ? 422 : 200);
     res.setHeader('Cache-Control', 'no-store'); // what the person typed, even anonymously
     const brand = await this.forms.brand(teleservice);
@@ -184,6 +196,7 @@ export class FormController {
       step,
       steps: pages.length,
       fields: view.fields,
+      tellUsOnce,
       errors: summary,
       notice: flash?.notice,
       versionNotice,
@@ -243,13 +256,20 @@ export class FormController {
     const progress = loaded.isNew
       ? await this.forms.create(session, { teleserviceId: teleservice.id, versionId: loaded.progress.versionId, data: {}, currentPage: pageId })
       : loaded.progress;
+    if (loaded.isNew) await session.moveReleased(loaded.releaseKey, progress.id);
     const base = `${this.base(teleservice)}/${progress.id}`;
     const here = `${base}/etape/${pageId}`;
     const communes = await this.forms.communes();
     const raw = readPage(page, body, communes);
-    // Certified profile values are locked: whatever was sent, they stay the profile's.
+    // Certified profile values are locked: whatever was sent, they stay the profile's. Data of the administration or
+    // of a mandate is checked instead: a different value sent is refused by the validator (PREFILL_LOCKED).
     const prefill = form.prefill(profile);
-    for (const id of prefill.locked) if (page.fields.some((f) => f.id === id)) raw[id] = prefill.values[id];
+    for (const id of prefill.locked) {
+      const field = page.fields.find((f) => f.id === id);
+      if (!field) continue;
+      const attribute = 'prefill' in field && field.prefill ? field.prefill.attribute : '';
+      if (!(attribute in SCOPE_OF_ATTRIBUTE) || raw[id] === undefined || raw[id] === '') raw[id] = prefill.values[id];
+    }
 
     // Files: those kept, those removed, those just uploaded (multipart or staged by the JavaScript upload).
     const action = typeof body._action === 'string' ? body._action : 'continue';
@@ -371,12 +391,45 @@ export class FormController {
     }
     if (errors.length || !result.ok) return again({ values: pick(values, pageIds), errors, choices });
 
-    progress.data = { ...others, ...result.data };
+    const answers = { ...others, ...result.data };
+    // Files of fields (or block items) the conditions now hide leave the answers: deleted at once, not left behind.
+    const keptFiles = new Set(stagedKeys(answers));
+    const hiddenFiles = stagedKeys(values).filter((key) => !keptFiles.has(key));
+    progress.data = answers;
     const pages = form.visiblePages(progress.data, context);
     const next = pages[pages.indexOf(pageId) + 1];
     progress.currentPage = next ?? pageId;
     await this.forms.save(session, progress);
+    if (hiddenFiles.length) await this.forms.deleteStaged(hiddenFiles);
     return res.redirect(303, next ? `${base}/etape/${next}` : `${base}/recapitulatif`);
+  }
+
+  /**
+   * « Agir pour : <entreprise> »: the mandate (among those the account released for this form) whose SIRET and
+   * denomination prefill the page's company fields, locked. Plain form POST (CSRF), back to the page.
+   */
+  @Post('demarches/:instance/:slug/formulaire/:formId/etape/:page/mandat')
+  async chooseMandate(
+    @Param('instance') instance: string,
+    @Param('slug') slug: string,
+    @Param('formId') formId: string,
+    @Param('page') pageId: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const session = req.webSession!;
+    const loaded = await this.load(req, instance, slug, formId);
+    if (!session.user) throw new DomainError('LOGIN_REQUIRED', 'Connectez-vous pour agir au nom d’une entreprise.', 'unauthenticated');
+    const page = loaded.definition.form.definition.pages.find((p) => p.id === pageId);
+    if (!page) throw DomainError.notFound('FORM_PAGE_NOT_FOUND', 'Cette étape n’existe pas dans ce formulaire.');
+    const here = `${this.base(loaded.teleservice)}/${formId}/etape/${pageId}`;
+    const entry = loaded.released.mandats;
+    const chosen = (req.body as Record<string, unknown> | undefined)?.mandat;
+    if (!entry || !mandatesOf(entry).some((m) => m.siret === chosen)) {
+      throw DomainError.invalid('MANDATE_UNKNOWN', 'Choisissez l’une de vos entreprises (ou associations) dans la liste de vos mandats, puis recommencez.');
+    }
+    await session.keepReleased(loaded.releaseKey, 'mandats', { ...entry, choice: chosen as string });
+    return res.redirect(303, here);
   }
 
   /** Postcode → commune (asks among several), another commune by its name, a typed place → point. */
@@ -564,12 +617,15 @@ export class FormController {
     if (!teleservice.anonymousAllowed && !session.user) {
       throw new DomainError('LOGIN_REQUIRED', 'Connectez-vous pour remplir cette démarche.', 'unauthenticated');
     }
-    const profile = this.forms.profileOf(session);
+    const key = releaseKey(teleservice.id, formId);
+    const released = await session.released(key);
+    const profile: FormProfile = { ...this.forms.profileOf(session), ...releasedAttributes(released) };
+    const tell = { releaseKey: key, released };
     if (formId === NEW) {
       const definition = await this.forms.definition(teleservice.versionId!);
       const prefill = definition.form.prefill(profile);
       const progress: Progress = { id: NEW, kind: session.user ? 'draft' : 'session', teleserviceId: teleservice.id, versionId: teleservice.versionId!, data: prefill.values, currentPage: null };
-      return { teleservice, progress, definition, profile, isNew: true };
+      return { teleservice, progress, definition, profile, isNew: true, ...tell };
     }
     const progress = await this.forms.load(session, formId);
     if (!progress || progress.teleserviceId !== teleservice.id) throw formNotFound();
@@ -584,9 +640,9 @@ export class FormController {
       await this.forms.setNotice(session, progress.id, 'Ce formulaire a été mis à jour depuis votre dernier passage : vos réponses aux questions qui existent toujours ont été gardées. Vérifiez-les et complétez les nouvelles questions.');
       if (progress.currentPage && !definition.form.definition.pages.some((p) => p.id === progress.currentPage)) progress.currentPage = null;
       await this.forms.save(session, progress);
-      return { teleservice, progress, definition, profile, isNew: false };
+      return { teleservice, progress, definition, profile, isNew: false, ...tell };
     }
-    return { teleservice, progress, definition: await this.forms.definition(progress.versionId), profile, isNew: false };
+    return { teleservice, progress, definition: await this.forms.definition(progress.versionId), profile, isNew: false, ...tell };
   }
 }
 

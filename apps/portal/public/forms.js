@@ -119,6 +119,8 @@ function enhance(form) {
       remove?.addEventListener('click', (event) => {
         event.preventDefault();
         const previous = item.previousElementSibling;
+        // Files this item uploaded (not sent yet) go with it, on the server too.
+        item.querySelectorAll('input[type="hidden"][name$=".staged"]').forEach((staged) => unstage(staged.name.slice(0, -'.staged'.length), staged.value));
         item.remove();
         renumber();
         (previous || add || block).focus();
@@ -129,6 +131,16 @@ function enhance(form) {
   });
 
   // ---------------------------------------------------------------------------------- uploads with progress
+  // A file uploaded but removed before its page is sent is deleted on the server at once (otherwise the storage
+  // sweep deletes it a day later).
+  function unstage(field, token) {
+    fetch(`${form.dataset.uploadUrl}/retirer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf, accept: 'application/json' },
+      body: JSON.stringify({ field, token }),
+      credentials: 'same-origin',
+    }).catch(() => {});
+  }
   // A file field at the top level, or in a block's item (also one added in place): `data-file-field` is its key.
   function bindUpload(wrapper) {
     const input = wrapper.querySelector('input[type="file"]');
@@ -195,6 +207,8 @@ function enhance(form) {
             remove.addEventListener('click', () => {
               item.remove();
               input.focus();
+              say(`Fichier « ${sent.name} » retiré.`, false);
+              unstage(`f.${fieldId}`, sent.token);
             });
             item.append(name, ' ', remove, hidden);
             list.appendChild(item);
@@ -208,6 +222,11 @@ function enhance(form) {
       });
   }
   form.querySelectorAll('[data-file-field]').forEach(bindUpload);
+
+  // ---------------------------------------------------------------------------------- combobox over a long list
+  // A choice shown « autocomplete »: an ARIA 1.2 combobox (text input + listbox, aria-activedescendant) filters the
+  // options as one types; the native <select> stays in the form, hidden, and carries the value sent.
+  form.querySelectorAll('[data-combobox]').forEach(bindCombobox);
 
   // ---------------------------------------------------------------------------------- map picker
   const maps = form.querySelectorAll('[data-map]');
@@ -339,5 +358,130 @@ function addressSuggestions(fieldset) {
         list.hidden = true;
       }
     }, 300);
+  });
+}
+
+/** Folds case and accents: « saint-genis » finds « Saint-Genis-Laval ». */
+function fold(text) {
+  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+}
+
+function bindCombobox(wrapper) {
+  const select = wrapper.querySelector('select');
+  const label = wrapper.querySelector('label');
+  if (!select || !label) return;
+  const id = select.id;
+  const options = [...select.options].filter((o) => o.value !== '').map((o) => ({ value: o.value, label: o.textContent.trim() }));
+
+  // The text input takes the select's id: the label, the error summary's link and aria-describedby follow it.
+  select.id = `${id}-liste`;
+  select.hidden = true;
+  select.setAttribute('aria-hidden', 'true');
+  select.tabIndex = -1;
+  const input = document.createElement('input');
+  input.type = 'text';
+  input.id = id;
+  input.className = 'combobox-input';
+  input.autocomplete = 'off';
+  input.setAttribute('role', 'combobox');
+  input.setAttribute('aria-autocomplete', 'list');
+  input.setAttribute('aria-expanded', 'false');
+  input.setAttribute('aria-controls', `${id}-suggestions`);
+  for (const name of ['aria-describedby', 'aria-invalid', 'aria-required']) if (select.hasAttribute(name)) input.setAttribute(name, select.getAttribute(name));
+  const hintId = `${id}-aide-saisie`;
+  const hint = document.createElement('p');
+  hint.className = 'hint';
+  hint.id = hintId;
+  hint.textContent = 'Tapez quelques lettres puis choisissez dans la liste avec les flèches et Entrée.';
+  input.setAttribute('aria-describedby', [input.getAttribute('aria-describedby'), hintId].filter(Boolean).join(' '));
+  const list = document.createElement('ul');
+  list.id = `${id}-suggestions`;
+  list.className = 'combobox-list';
+  list.setAttribute('role', 'listbox');
+  list.setAttribute('aria-labelledby', label.id || (label.id = `${id}-etiquette`));
+  list.hidden = true;
+  const status = document.createElement('p');
+  status.className = 'visually-hidden';
+  status.setAttribute('role', 'status');
+  const chosen = options.find((o) => o.value === select.value);
+  input.value = chosen ? chosen.label : '';
+  select.after(hint, input, list, status);
+
+  let shown = [];
+  let active = -1;
+  const close = () => {
+    list.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+    active = -1;
+  };
+  const highlight = (index) => {
+    active = index;
+    [...list.children].forEach((item, i) => item.setAttribute('aria-selected', String(i === index)));
+    if (index >= 0) {
+      input.setAttribute('aria-activedescendant', list.children[index].id);
+      list.children[index].scrollIntoView({ block: 'nearest' });
+    } else input.removeAttribute('aria-activedescendant');
+  };
+  const choose = (option) => {
+    input.value = option ? option.label : '';
+    select.value = option ? option.value : '';
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+    close();
+  };
+  const open = () => {
+    const query = fold(input.value.trim());
+    shown = (query ? options.filter((o) => fold(o.label).includes(query)) : options).slice(0, 50);
+    list.replaceChildren(
+      ...shown.map((option, i) => {
+        const item = document.createElement('li');
+        item.id = `${id}-suggestion-${i}`;
+        item.setAttribute('role', 'option');
+        item.setAttribute('aria-selected', 'false');
+        item.textContent = option.label;
+        // mousedown: chosen before the input loses the focus.
+        item.addEventListener('mousedown', (event) => {
+          event.preventDefault();
+          choose(option);
+        });
+        return item;
+      }),
+    );
+    list.hidden = shown.length === 0;
+    input.setAttribute('aria-expanded', String(shown.length > 0));
+    active = -1;
+    input.removeAttribute('aria-activedescendant');
+    status.textContent = shown.length ? `${shown.length} suggestion${shown.length > 1 ? 's' : ''} : flèche bas pour les parcourir.` : 'Aucune suggestion.';
+  };
+
+  input.addEventListener('input', () => {
+    // Typed text is not a choice until one is picked (or the text is exactly an option's label).
+    select.value = '';
+    open();
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'ArrowDown') {
+      event.preventDefault();
+      if (list.hidden) open();
+      if (shown.length) highlight(Math.min(active + 1, shown.length - 1));
+    } else if (event.key === 'ArrowUp') {
+      event.preventDefault();
+      if (shown.length) highlight(Math.max(active - 1, 0));
+    } else if (event.key === 'Enter') {
+      if (!list.hidden && active >= 0) {
+        event.preventDefault(); // picks the option, does not send the page
+        choose(shown[active]);
+      }
+    } else if (event.key === 'Escape') {
+      if (!list.hidden) {
+        event.preventDefault();
+        close();
+      } else choose(null);
+    }
+  });
+  input.addEventListener('blur', () => {
+    const exact = options.find((o) => fold(o.label) === fold(input.value.trim()));
+    if (exact && select.value !== exact.value) choose(exact);
+    close();
   });
 }

@@ -261,6 +261,52 @@ describe('prefill', () => {
     expect(ok({ ...valid(), prenom: 'Autre' }, { ...context, profile: { ...certified, certified: false } }).prenom).toBe('Autre');
   });
 
+  describe('administration and mandate data', () => {
+    const f = compileForm({
+      schemaVersion: 1,
+      pages: [
+        {
+          id: 'p',
+          title: 'P',
+          fields: [
+            { id: 'qf', type: 'number', label: 'Quotient familial', required: true, prefill: { from: 'profile', attribute: 'quotient_familial', lockedWhenCertified: true } },
+            { id: 'c2s', type: 'yes_no', label: 'C2S', prefill: { from: 'profile', attribute: 'droits_sociaux.c2s', lockedWhenCertified: true } },
+            { id: 'siret', type: 'text', label: 'SIRET', prefill: { from: 'profile', attribute: 'company.siret', lockedWhenCertified: true } },
+            { id: 'nom', type: 'text', label: 'Dénomination', prefill: { from: 'profile', attribute: 'company.denomination', lockedWhenCertified: true } },
+          ],
+        },
+      ],
+    });
+    const released: FormProfile = { certified: false, quotient_familial: 350, 'droits_sociaux.c2s': true, 'company.siret': '90312465900017', 'company.denomination': 'MERCIER TRANSPORTS' };
+
+    it('prefills and locks them whenever present, even without a certified identity', () => {
+      expect(f.prefill(released)).toEqual({
+        values: { qf: 350, c2s: true, siret: '90312465900017', nom: 'MERCIER TRANSPORTS' },
+        locked: ['qf', 'c2s', 'siret', 'nom'],
+      });
+      expect(f.prefill({ certified: true })).toEqual({ values: {}, locked: [] });
+    });
+
+    it('accepts the released value (as typed or absent) and refuses a different one', () => {
+      expect(accepted({ qf: '350', c2s: 'true', siret: '90312465900017' }, { ...context, profile: released })).toEqual({ qf: 350, c2s: true, siret: '90312465900017', nom: 'MERCIER TRANSPORTS' });
+      const tampered = f.validate({ qf: '120', c2s: 'false', siret: '88241751200015', nom: 'MERCIER TRANSPORTS' }, { ...context, profile: released });
+      expect(tampered).toMatchObject({ ok: false });
+      expect(tampered.ok ? [] : tampered.errors.map((e) => [e.path, e.code])).toEqual([
+        ['data.qf', 'PREFILL_LOCKED'],
+        ['data.c2s', 'PREFILL_LOCKED'],
+        ['data.siret', 'PREFILL_LOCKED'],
+      ]);
+      // Without released data the person types the value.
+      expect(accepted({ qf: '120' }, { ...context, profile: { certified: true } })).toEqual({ qf: 120 });
+    });
+
+    function accepted(data: Record<string, unknown>, ctx: ValidationContext) {
+      const result = f.validate(data, ctx);
+      if (!result.ok) throw new Error(JSON.stringify(result.errors));
+      return result.data;
+    }
+  });
+
   it('conditions can read the profile', () => {
     const f = compileForm({
       schemaVersion: 1,

@@ -6,6 +6,7 @@
 import { DomainError, type FieldError } from '#core';
 import { parseCondition, type CompiledCondition, type ConditionScope } from '../condition/condition.js';
 import {
+  ADMINISTRATION_PREFILL_ATTRIBUTES,
   DISPLAY_TYPES,
   type ExternalDataSource,
   type FieldDefinition,
@@ -119,6 +120,8 @@ function compileLeaf(def: LeafFieldDefinition, key: string): CompiledLeaf {
 }
 
 function isCertified(profile: FormProfile, attribute: string): boolean {
+  // Data of the administration or of a mandate is only ever in the profile when the identity released it.
+  if (ADMINISTRATION_PREFILL_ATTRIBUTES.has(attribute)) return own(profile, attribute) !== undefined;
   const list = Array.isArray(profile.certifiedAttributes) ? profile.certifiedAttributes : profile.certified === true ? IDENTITY_ATTRIBUTES : [];
   return list.includes(attribute);
 }
@@ -139,6 +142,8 @@ function profileValue(profile: FormProfile, attribute: PrefillAttribute): unknow
     };
     return Object.fromEntries(Object.entries(address).filter(([, x]) => x !== undefined));
   }
+  if (attribute === 'quotient_familial') return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  if (attribute === 'droits_sociaux.c2s' || attribute === 'droits_sociaux.rsa') return typeof v === 'boolean' ? v : undefined;
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
@@ -222,12 +227,29 @@ class CompiledFormImpl implements CompiledForm {
         if (value !== '') cleaned[f.key] = value;
         continue;
       }
-      const raw = this.lockedValue(f, profile) ?? own(data, f.key);
+      const locked = this.lockedValue(f, profile);
+      if (locked !== undefined && this.tampered(f, locked, own(data, f.key), ctx)) {
+        errors.push({ fieldId: f.key, error: { path: `data.${f.key}`, code: C.PREFILL_LOCKED, message: 'Cette valeur est transmise par l’administration et ne peut pas être modifiée.' } });
+        continue;
+      }
+      const raw = locked ?? own(data, f.key);
       const result = f.block ? this.validateBlock(f, raw, ctx, cleaned, profile) : validateLeaf(f, raw, `data.${f.key}`, ctx);
       for (const error of result.errors) errors.push({ fieldId: f.key, error });
       if (result.value !== undefined && result.errors.length === 0) cleaned[f.key] = result.value;
     }
     return { errors, cleaned: this.inDefinitionOrder(cleaned), pageVisible };
+  }
+
+  /**
+   * A value sent for a field locked by the administration's (or a mandate's) data that differs from it: refused,
+   * not silently replaced (identity fields certified by FranceConnect keep their replacement).
+   */
+  private tampered(f: TopField, locked: unknown, sent: unknown, ctx: InternalContext): boolean {
+    const prefill = 'prefill' in f.def ? f.def.prefill : undefined;
+    if (!prefill || !ADMINISTRATION_PREFILL_ATTRIBUTES.has(prefill.attribute) || isBlank(sent)) return false;
+    const mine = validateLeaf(f, sent, `data.${f.key}`, ctx);
+    const theirs = validateLeaf(f, locked, `data.${f.key}`, ctx);
+    return mine.errors.length > 0 || JSON.stringify(mine.value) !== JSON.stringify(theirs.value);
   }
 
   private lockedValue(f: TopField, profile: FormProfile): unknown {

@@ -31,13 +31,31 @@ const dottedPath = z
     message: 'Chemin interdit.',
   });
 
-export const PREFILL_ATTRIBUTES = ['given_name', 'family_name', 'email', 'phone', 'birthdate', 'birthplace', 'gender', 'address'] as const;
+export const PREFILL_ATTRIBUTES = [
+  'given_name',
+  'family_name',
+  'email',
+  'phone',
+  'birthdate',
+  'birthplace',
+  'gender',
+  'address',
+  // « Dites-le-nous une fois » (docs/tell-us-once.md): data the administration holds, released with consent.
+  'quotient_familial',
+  'droits_sociaux.c2s',
+  'droits_sociaux.rsa',
+  // The company a professional acts for, from one of their mandates (docs/professional-accounts.md).
+  'company.siret',
+  'company.denomination',
+] as const;
+/** Attributes that come from the administration or a mandate (never typed by the person): certified whenever present. */
+export const ADMINISTRATION_PREFILL_ATTRIBUTES: ReadonlySet<string> = new Set(['quotient_familial', 'droits_sociaux.c2s', 'droits_sociaux.rsa', 'company.siret', 'company.denomination']);
 export type PrefillAttribute = (typeof PREFILL_ATTRIBUTES)[number];
 
 const prefill = z.strictObject({
   from: z.literal('profile'),
   attribute: z.enum(PREFILL_ATTRIBUTES),
-  lockedWhenCertified: z.boolean().optional().describe('Read-only when the profile value is certified (FranceConnect).'),
+  lockedWhenCertified: z.boolean().optional().describe('Read-only when the profile value is certified (FranceConnect), or comes from the administration or a mandate.'),
 });
 
 const displayCommon = {

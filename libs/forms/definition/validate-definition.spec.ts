@@ -148,6 +148,19 @@ describe('validateFormDefinition', () => {
     expect(errors.find((e) => e.path === '/pages/0/fields/1/fields/3/type')!.message).toBe('Un bloc répétable ne peut pas contenir un autre bloc.');
   });
 
+  it('accepts the administration’s and the mandate’s prefill attributes on their field types only', () => {
+    const errors = errorsOf(
+      form([
+        { id: 'qf', type: 'number', label: 'QF', prefill: { from: 'profile', attribute: 'quotient_familial', lockedWhenCertified: true } },
+        { id: 'c2s', type: 'yes_no', label: 'C2S', prefill: { from: 'profile', attribute: 'droits_sociaux.c2s' } },
+        { id: 'siret', type: 'text', label: 'SIRET', prefill: { from: 'profile', attribute: 'company.siret', lockedWhenCertified: true } },
+        { id: 'qf_texte', type: 'text', label: 'QF', prefill: { from: 'profile', attribute: 'quotient_familial' } },
+        { id: 'rsa', type: 'checkbox', label: 'RSA', prefill: { from: 'profile', attribute: 'droits_sociaux.rsa' } },
+      ]),
+    );
+    expect(errors.map((e) => `${e.path} ${e.code}`)).toEqual(['/pages/0/fields/3/prefill/attribute PREFILL_INCOMPATIBLE', '/pages/0/fields/4/prefill/attribute PREFILL_INCOMPATIBLE']);
+  });
+
   it('checks options and prefill compatibility, dates, files, data sources', () => {
     const errors = errorsOf(
       form([

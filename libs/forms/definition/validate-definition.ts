@@ -96,6 +96,11 @@ const PREFILL_TYPES = new Map<string, ReadonlySet<string>>(Object.entries({
   phone: new Set(['text']),
   birthdate: new Set(['date']),
   address: new Set(['address']),
+  quotient_familial: new Set(['number']),
+  'droits_sociaux.c2s': new Set(['yes_no']),
+  'droits_sociaux.rsa': new Set(['yes_no']),
+  'company.siret': new Set(['text']),
+  'company.denomination': new Set(['text']),
 } satisfies Record<PrefillAttribute, ReadonlySet<string>>));
 
 interface RawField {

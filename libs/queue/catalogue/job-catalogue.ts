@@ -125,6 +125,20 @@ export const JOB_CATALOGUE = {
     retention: RETENTION_STANDARD,
     description: 'Envoie à chaque agent qui l’a choisi le récapitulatif quotidien de ses notifications',
   }),
+  'schedule.storage-sweep': defineJob({
+    queue: 'scheduled',
+    payload: scheduledPayload,
+    retry: RETRY_NONE,
+    retention: RETENTION_STANDARD,
+    description: 'Supprime les fichiers déposés sur le portail depuis plus d’un jour qu’aucun brouillon ne référence',
+  }),
+  'schedule.account-purge': defineJob({
+    queue: 'scheduled',
+    payload: scheduledPayload,
+    retry: RETRY_NONE,
+    retention: RETENTION_STANDARD,
+    description: 'Purge les données du portail des comptes supprimés que publie le compte territorial',
+  }),
   'workflow.webservice': defineJob({
     queue: 'demands',
     payload: workflowWebservicePayload,

@@ -135,7 +135,7 @@ export const SCHOOL_ENROLMENT_FORM = {
         { id: 'intro', type: 'comment', label: 'Inscription en école maternelle ou élémentaire publique de Bron pour la rentrée prochaine.' },
         ...contactFields(true),
         { id: 'adresse', type: 'address', label: 'Adresse du domicile', required: true, personalData: true, prefill: { from: 'profile', attribute: 'address' } },
-        { id: 'quotient', type: 'number', mode: 'integer', label: 'Quotient familial CAF', hint: 'Facultatif : il sert au calcul du tarif de la restauration scolaire.', min: 0, max: 10000 },
+        { id: 'quotient', type: 'number', mode: 'integer', label: 'Quotient familial CAF', hint: 'Facultatif : il sert au calcul du tarif de la restauration scolaire.', min: 0, max: 10000, prefill: { from: 'profile', attribute: 'quotient_familial', lockedWhenCertified: true } },
       ],
     },
     {
@@ -311,9 +311,10 @@ export const ASSOCIATION_GRANT_FORM = {
       id: 'association_page',
       title: 'L’association',
       fields: [
-        { id: 'association', type: 'text', label: 'Nom de l’association', required: true, maxLength: 200, inListings: true },
+        // For professionals: a person acting under a mandate chooses it (« Agir pour : … »), which fills and locks these two.
+        { id: 'association', type: 'text', label: 'Nom de l’association', required: true, maxLength: 200, inListings: true, prefill: { from: 'profile', attribute: 'company.denomination', lockedWhenCertified: true } },
         { id: 'rna', type: 'text', format: 'regex', pattern: 'W[0-9]{9}', patternMessage: 'Numéro RNA au format W suivi de 9 chiffres.', label: 'Numéro RNA', hint: 'Il figure sur le récépissé de déclaration en préfecture (W123456789).', required: true },
-        { id: 'siret', type: 'text', format: 'siret', label: 'Numéro SIRET', required: true },
+        { id: 'siret', type: 'text', format: 'siret', label: 'Numéro SIRET', required: true, prefill: { from: 'profile', attribute: 'company.siret', lockedWhenCertified: true } },
         { id: 'siege', type: 'address', label: 'Adresse du siège', required: true },
         { id: 'representant', type: 'computed', label: 'Représentant légal', template: '{{ field.prenom }} {{ field.nom }}', personalData: true },
         ...contactFields(true),
