@@ -6,7 +6,8 @@
  *   npm run build && node dist/bench/backoffice-inbox.js
  *
  * Uses DATABASE_URL when set (a scratch database is created, then removed), otherwise the embedded PostgreSQL.
- * Knobs: BENCH_ROWS (1000000), BENCH_QUERIES (200).
+ * With BENCH_DATABASE, the data set is kept in that database (bench/generate-inbox-demands.ts): generated on the
+ * first run, reused by the next ones. Knobs: BENCH_ROWS (1000000), BENCH_QUERIES (200), BENCH_DATABASE.
  */
 import 'reflect-metadata';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,30 +17,13 @@ import { ManualClock } from '#core';
 import { AgentInboxQueries, DemandEngine, LocalDiskStorage, type EngineCaller } from '#demands';
 import { useOrStartServices } from '#platform';
 import { OutboxService } from '#queue';
-import { TeleserviceRepository } from '#teleservices';
 import { TerritoryService } from '#territory';
+import type { DataSource } from 'typeorm';
+import { demandCount, generateInboxDemands, INBOX_BENCH_NOW, INBOX_BENCH_TELESERVICES, keptBenchDatabase } from './generate-inbox-demands.js';
 import { freshBenchDatabase } from './support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
-const TELESERVICES = 40;
-
-const FORM = {
-  schemaVersion: 1,
-  title: 'Signalement',
-  pages: [{ id: 'p', title: 'Signalement', fields: [{ id: 'objet', type: 'text', label: 'Objet', required: true, maxLength: 200 }, { id: 'description', type: 'long_text', label: 'Description', maxLength: 2000 }] }],
-};
-const WORKFLOW = {
-  schemaVersion: 1,
-  name: 'Banc',
-  initialStatus: 'received',
-  functions: [{ id: 'receiver', label: 'Instructeur' }],
-  statuses: [
-    { id: 'received', label: 'Reçue', colour: '#1F5FAD', visibility: 'citizen', final: false, actions: [{ id: 'take', kind: 'button', label: 'Prendre', target: 'in_progress', functions: ['receiver'] }] },
-    { id: 'in_progress', label: 'En cours', colour: '#B34700', visibility: 'citizen', final: false, actions: [{ id: 'close', kind: 'button', label: 'Clore', target: 'closed', functions: ['receiver'] }] },
-    { id: 'closed', label: 'Close', colour: '#3D3D3D', visibility: 'citizen', final: true, actions: [] },
-  ],
-};
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -50,36 +34,25 @@ async function main() {
   try {
     const services = await useOrStartServices('bench', { databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
     stops.unshift(services.stop);
-    const dataSource = await freshBenchDatabase(services.databaseUrl, 'inbox', stops);
-
-    const now = new Date('2026-03-01T08:00:00Z');
-    const [{ id: metropolisId }] = await dataSource.query(`SELECT id FROM collectivity WHERE kind = 'metropolis'`);
-    const [{ id: instanceId }] = await dataSource.query(`INSERT INTO instance (collectivity_id, environment, slug) VALUES ($1, 'production', 'metropole-bench') RETURNING id`, [metropolisId]);
-    const teleservices = new TeleserviceRepository(dataSource.manager);
-    const versions: { teleserviceId: string; versionId: string }[] = [];
-    for (let i = 0; i < TELESERVICES; i++) {
-      const t = await teleservices.create({ instanceId, collectivityId: metropolisId, slug: `banc-${i}`, kind: 'metropolitan', title: `Téléservice ${i}`, summary: 'Benchmark', now });
-      await teleservices.createDraft(metropolisId, t.id, now, { form: FORM, workflow: WORKFLOW, dataSources: [] });
-      versions.push({ teleserviceId: t.id, versionId: (await teleservices.publish(metropolisId, t.id, { publishedBy: 'bench', now })).id });
+    let dataSource: DataSource;
+    if (process.env.BENCH_DATABASE) {
+      // A kept data set (bench/generate-inbox-demands.ts): generated on the first run, reused afterwards.
+      const kept = await keptBenchDatabase(services.databaseUrl, process.env.BENCH_DATABASE);
+      stops.unshift(() => kept.destroy());
+      dataSource = kept;
+    } else {
+      dataSource = await freshBenchDatabase(services.databaseUrl, 'inbox', stops);
     }
+    const present = await demandCount(dataSource);
+    if (present === 0) {
+      const started = performance.now();
+      await generateInboxDemands(dataSource, ROWS);
+      console.log(`  ${ROWS.toLocaleString('en')} demandes (58 communes, ${INBOX_BENCH_TELESERVICES} téléservices) insérées en ${Math.round(performance.now() - started)} ms`);
+    } else {
+      console.log(`  ${present.toLocaleString('en')} demandes déjà présentes dans ${process.env.BENCH_DATABASE} (réutilisées)`);
+    }
+    const now = INBOX_BENCH_NOW;
     const communes: { id: string; name: string }[] = await dataSource.query(`SELECT id, name FROM collectivity WHERE kind = 'commune' ORDER BY insee_code`);
-
-    const started = performance.now();
-    // By chunks of 100,000 (one statement each stays under the pool's query timeout).
-    for (let first = 1; first <= ROWS; first += 100_000) await dataSource.query(
-      `INSERT INTO demand (collectivity_id, teleservice_id, version_id, tracking_code, channel, data, backoffice_data, status, status_entered_at, submitted_at, created_at, updated_at, lock_version, closed_at)
-       SELECT ($1::uuid[])[1 + i % cardinality($1::uuid[])], ($2::uuid[])[1 + (i / 7) % ${TELESERVICES}], ($3::uuid[])[1 + (i / 7) % ${TELESERVICES}],
-              translate(lpad(i::text, 10, '0'), '0123456789', '23456789AB'), 'web',
-              jsonb_build_object('objet', (ARRAY['Lampadaire', 'Nid-de-poule', 'Dépôt sauvage', 'Tag', 'Banc cassé'])[1 + i % 5] || ' ' || (i % 997),
-                                 'description', 'Signalé rue ' || md5(i::text) || ' près du numéro ' || (i % 211)),
-              '{}'::jsonb, s.status, $4::timestamptz, $4::timestamptz - i * interval '20 seconds', $4, $4, 1,
-              CASE WHEN s.status = 'closed' THEN $4::timestamptz END
-         FROM generate_series($5::int, $6::int) AS i,
-              LATERAL (SELECT (ARRAY['received', 'in_progress', 'closed', 'closed'])[1 + (i / 3) % 4] AS status) s`,
-      [communes.map((c) => c.id), versions.map((v) => v.teleserviceId), versions.map((v) => v.versionId), now, first, Math.min(ROWS, first + 99_999)],
-    );
-    await dataSource.query(`VACUUM ANALYZE demand`);
-    console.log(`  ${ROWS.toLocaleString('en')} demandes (${communes.length} communes, ${TELESERVICES} téléservices) insérées en ${Math.round(performance.now() - started)} ms`);
 
     const storage = await mkdtemp(join(tmpdir(), 'parvis-bench-inbox-'));
     stops.unshift(() => rm(storage, { recursive: true, force: true }));
@@ -102,7 +75,18 @@ async function main() {
     await time('1re page, statut « Reçue »', () => inbox.inbox(caller, { statuses: ['received'] }, { limit: 20 }));
     await time('1re page, statut « Reçue » + texte', (q) => inbox.inbox(caller, { statuses: ['received'], text: q }, { limit: 20 }));
     await time('total (count), statut « Reçue » + texte', (q) => inbox.count(caller, { statuses: ['received'], text: q }));
-    await time('1re page, numéro de suivi', (_q) => inbox.inbox(caller, { text: 'AB2222222' + 'C' }, { limit: 20 }));
+    // A real code of Villeurbanne (the 100th newest, or the middle one of a small data set), and its first 7
+    // characters (about 1,000 codes at 1,000,000 demands, 17 of the commune's).
+    const [{ tracking_code: code }] = await dataSource.query<{ tracking_code: string }[]>(
+      `SELECT tracking_code FROM (
+         SELECT tracking_code, row_number() OVER (ORDER BY submitted_at DESC, id DESC) AS n, count(*) OVER () AS total
+           FROM demand WHERE collectivity_id = $1) AS ranked
+        WHERE n = least(101, greatest(1, total / 2))`,
+      [villeurbanne.id],
+    );
+    await time('1re page, numéro de suivi', () => inbox.inbox(caller, { text: code }, { limit: 20 }));
+    await time('1re page, début de numéro de suivi (7)', () => inbox.inbox(caller, { text: code.slice(0, 7) }, { limit: 20 }));
+    for (const term of terms) await time(`  dont « ${term} » (1re page, « Reçue »)`, () => inbox.inbox(caller, { statuses: ['received'], text: term }, { limit: 20 }));
   } finally {
     for (const stop of stops) await stop().catch((error: unknown) => console.error(error));
   }

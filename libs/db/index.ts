@@ -6,3 +6,4 @@ export {
   type DataSourceSettings,
 } from './data-source.js';
 export { SQLSTATE, pgCode, pgConstraint } from './pg-errors.js';
+export { DatabaseExtension, DatabaseTrigger, declaredExtensions, declaredTriggers, triggerDifferences, type TriggerDeclaration } from './schema-declarations.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { createDataSource, pendingSchemaChanges } from '#db';
+import { createDataSource, declaredExtensions, declaredTriggers, pendingSchemaChanges, triggerDifferences } from '#db';
 import { ALL_ENTITIES, ALL_MIGRATIONS } from '#platform';
 import { createTestDatabase, databaseUrl, dropDatabase, testInfrastructure, withAdminClient, type TestDatabase } from '#testing';
 
@@ -12,7 +12,11 @@ import { createTestDatabase, databaseUrl, dropDatabase, testInfrastructure, with
  * 2. TypeORM's diff compares CHECK constraints by name only and ignores partial-index predicates and
  *    some foreign-key actions, so the catalogs are also compared: a scratch database built from the
  *    entities by TypeORM's schema builder must describe every entity table exactly like the migrated
- *    one (PostgreSQL normalises both definitions, so the comparison is textual).
+ *    one (PostgreSQL normalises both definitions, so the comparison is textual). Index access methods
+ *    (`@Index(…, { type: 'gin' })`) are part of `pg_get_indexdef`, hence compared too; the extensions such an
+ *    index needs (`@DatabaseExtension`, #db) are created in the scratch database first.
+ * 3. TypeORM knows nothing of triggers: a table whose entity declares triggers (`@DatabaseTrigger`, #db)
+ *    must have exactly those in the migrated database (`triggerDifferences`).
  */
 
 interface CatalogRow {
@@ -100,6 +104,26 @@ describe('database schema: entities and migrations agree', () => {
     expect(pending.map((q) => `${q.trim()};`).join('\n')).toBe('');
   });
 
+  it('has exactly the triggers the entities declare (@DatabaseTrigger), on the tables that declare some', async () => {
+    expect(migratedSource.entityMetadatas.some((m) => typeof m.target === 'function' && declaredTriggers(m.target).length > 0)).toBe(true);
+    // On failure the received string lists each trigger that differs, with the database's definition.
+    expect((await triggerDifferences(migratedSource)).join('\n')).toBe('');
+  });
+
+  it('reports a declared trigger missing from the database, and an undeclared one', async () => {
+    await migratedSource.query(`ALTER TRIGGER "demand_search_vector_trigger" ON "demand" RENAME TO "demand_search_vector_renamed"`);
+    try {
+      expect(await triggerDifferences(migratedSource)).toEqual([
+        'demand : déclencheur « demand_search_vector_trigger » déclaré sur l’entité, absent de la base',
+        'demand : déclencheur « demand_search_vector_renamed » dans la base, non déclaré sur l’entité : ' +
+          'CREATE TRIGGER demand_search_vector_renamed BEFORE INSERT OR UPDATE OF data ON demand FOR EACH ROW EXECUTE FUNCTION demand_search_vector_update()',
+      ]);
+    } finally {
+      await migratedSource.query(`ALTER TRIGGER "demand_search_vector_renamed" ON "demand" RENAME TO "demand_search_vector_trigger"`);
+    }
+    expect(await triggerDifferences(migratedSource)).toEqual([]);
+  });
+
   it('reverts every migration, newest first, down to an empty schema, and applies them again', async () => {
     const tables = migratedSource.entityMetadatas.map((m) => m.tablePath);
     const present = async () =>
@@ -140,6 +164,8 @@ describe('database schema: entities and migrations agree', () => {
       for (const schema of new Set(fromEntities.entityMetadatas.map((m) => m.schema).filter(Boolean))) {
         await fromEntities.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       }
+      // Nor the extensions an index's operator class needs (`@DatabaseExtension`): the migrations create them.
+      for (const extension of declaredExtensions(fromEntities)) await fromEntities.query(`CREATE EXTENSION IF NOT EXISTS "${extension}"`);
       await fromEntities.driver.createSchemaBuilder().build();
       const tables = fromEntities.entityMetadatas.map((m) => m.tablePath);
       expect(tables.length).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, type Relation } from 'typeorm';
+import { DatabaseExtension, DatabaseTrigger } from '#db';
 import { TeleserviceVersion, Teleservice } from '#teleservices';
 import { Collectivity } from '#territory';
 import type { DemandChannel } from '../demands.types.js';
@@ -23,6 +24,12 @@ import type { DemandChannel } from '../demands.types.js';
 @Index('demand_collectivity_submitted_idx', ['collectivityId', 'submittedAt', 'id'])
 @Index('demand_account_idx', ['accountSub', 'updatedAt'], { where: 'account_sub IS NOT NULL' })
 @Index('demand_version_id_idx', ['versionId'])
+@Index('demand_search_idx', ['collectivityId', 'searchVector'], { type: 'gin' })
+@DatabaseExtension('btree_gin')
+@DatabaseTrigger(
+  'demand_search_vector_trigger',
+  'CREATE TRIGGER demand_search_vector_trigger BEFORE INSERT OR UPDATE OF data ON demand FOR EACH ROW EXECUTE FUNCTION demand_search_vector_update()',
+)
 export class Demand {
   @PrimaryGeneratedColumn('uuid', { name: 'id', primaryKeyConstraintName: 'demand_pkey' })
   id: string;
@@ -109,4 +116,12 @@ export class Demand {
 
   @Column({ name: 'anonymised_at', type: 'timestamptz', nullable: true })
   anonymisedAt: Date | null;
+
+  /**
+   * The inbox's full-text document (French stems and plain words of the answers), written by the database only:
+   * trigger `demand_search_vector_trigger` on insert and on every change of `data` (migration
+   * 1763802400000-demand-search). Never read into the entity, never written by the application.
+   */
+  @Column({ name: 'search_vector', type: 'tsvector', select: false, insert: false, update: false })
+  searchVector?: string;
 }

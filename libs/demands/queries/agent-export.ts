@@ -6,7 +6,7 @@ import { agentScope } from '../tenancy/tenant-scope.js';
 import { requireTenantScope } from '../tenancy/with-tenant.js';
 import { requireAccess, type EngineCaller } from '../use-cases/access.js';
 import { demandErrors } from '../demands.errors.js';
-import { inboxWhere, type InboxFilters } from './agent-inbox.js';
+import { DEMAND_COLUMNS, inboxWhere, searchIds, type InboxFilters } from './agent-inbox.js';
 
 /** Rows fetched from the server-side cursor at a time: memory stays bounded by one batch whatever the export's size. */
 export const EXPORT_BATCH_ROWS = 500;
@@ -34,10 +34,10 @@ export class AgentExportQueries {
     const scope = agentScope(caller.collectivityIds);
     return this.engine.transaction(scope, async (manager) => {
       requireTenantScope(manager, 'agent');
-      const { where, params } = inboxWhere(scope, filters);
+      const { where, params } = inboxWhere(scope, filters, await searchIds(manager, filters));
       await manager.query(
         `DECLARE "agent_export" NO SCROLL CURSOR FOR
-           SELECT * FROM "demand" WHERE ${where.join(' AND ')} ORDER BY "submitted_at" ${order}, "id" ${order}`,
+           SELECT ${DEMAND_COLUMNS} FROM "demand" WHERE ${where.join(' AND ')} ORDER BY "submitted_at" ${order}, "id" ${order}`,
         params,
       );
       let total = 0;

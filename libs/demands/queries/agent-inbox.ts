@@ -15,7 +15,7 @@ import { decodeCursor, encodeCursor } from '../repositories/cursor.js';
 import type { AgentScope } from '../tenancy/tenant-scope.js';
 import { agentScope } from '../tenancy/tenant-scope.js';
 import { requireTenantScope } from '../tenancy/with-tenant.js';
-import { parseTrackingCode } from '../tracking/tracking-code.js';
+import { parseTrackingCode, TRACKING_CODE_LENGTH } from '../tracking/tracking-code.js';
 import { requireAccess, type EngineCaller } from '../use-cases/access.js';
 import { loadDemandFor } from '../use-cases/demand-access.js';
 import { variablesOf, workflowStateOf } from '../use-cases/workflow-outcome.js';
@@ -24,16 +24,17 @@ import { variablesOf, workflowStateOf } from '../use-cases/workflow-outcome.js';
  * The back office's reads (inbox, dashboard counters, filter choices, the demand view), each in the agent's
  * tenant transaction: row-level security refuses other collectivities' rows even where a WHERE forgets them.
  *
- * Text search is `tracking_code = <code>` (when the term parses as a code) OR `data::text ILIKE '%term%'` — a
- * sequential filter inside the agent's collectivities, acceptable for a first increment; a full-text index
- * (tsvector over data + tracking code) comes with the inbox benchmark of issue 7.
+ * Text search is full text over the answers (`demand.search_vector`, GIN `demand_search_idx`: every word of the
+ * term is a word of the answers, whole, accents and case ignored, French stems matched, stop words left out; see
+ * `searchIds`) OR the tracking code, whole or its start, through the unique index (see `trackingCodeSearch`);
+ * bench/backoffice-inbox.ts measures it, docs/backoffice.md « Text search » explains it.
  */
 export interface InboxFilters {
   statuses?: string[];
   teleserviceIds?: string[];
   submittedFrom?: Date;
   submittedBefore?: Date;
-  /** Tracking code, or text contained in the demand's data (case-insensitive). */
+  /** Tracking code (whole or its start), or words of the demand's answers (whole words; case, accents, French endings ignored). */
   text?: string;
   channels?: string[];
   /** Narrow to some of the scope's collectivities (never widens it: RLS and the scope filter stay). */
@@ -119,6 +120,16 @@ export interface AgentDemandView {
   backofficeFields: { id: string; label: string; value: string }[];
 }
 
+/**
+ * The columns `toDemand` reads, for the back office's listings: `SELECT *` would also send each row's
+ * `search_vector` (the full-text document, a few hundred bytes the application never reads).
+ */
+export const DEMAND_COLUMNS = [
+  'id', 'collectivity_id', 'teleservice_id', 'version_id', 'tracking_code', 'access_secret_hash', 'account_sub', 'channel', 'submitted_by_agent', 'data',
+  'backoffice_data', 'status', 'status_entered_at', 'workflow_state', 'assigned_function', 'assigned_agent', 'lock_version', 'created_at', 'submitted_at',
+  'updated_at', 'closed_at', 'anonymised_at',
+].map((c) => `"${c}"`).join(', ');
+
 @Injectable()
 export class AgentInboxQueries {
   constructor(private readonly engine: DemandEngine) {}
@@ -129,7 +140,7 @@ export class AgentInboxQueries {
     return this.engine.transaction(scope, async (manager) => {
       requireTenantScope(manager, 'agent');
       const limit = Math.min(Math.max(Math.trunc(page.limit ?? 50), 1), 200);
-      const { where, params } = inboxWhere(scope, filters);
+      const { where, params } = inboxWhere(scope, filters, await searchIds(manager, filters));
       const backwards = !page.after && !!page.before;
       const cursor = page.after ? decodeCursor(page.after) : page.before ? decodeCursor(page.before) : null;
       // Reading towards the end of the list (`after`) in its order, or back towards its start (`before`).
@@ -140,7 +151,7 @@ export class AgentInboxQueries {
       }
       params.push(limit + 1);
       const rows: Record<string, unknown>[] = await manager.query(
-        `SELECT *, to_json("submitted_at") #>> '{}' AS "cursor_at" FROM "demand"
+        `SELECT ${DEMAND_COLUMNS}, to_json("submitted_at") #>> '{}' AS "cursor_at" FROM "demand"
           WHERE ${where.join(' AND ')}
           ORDER BY "submitted_at" ${ascending ? 'ASC' : 'DESC'}, "id" ${ascending ? 'ASC' : 'DESC'}
           LIMIT $${params.length}`,
@@ -165,7 +176,7 @@ export class AgentInboxQueries {
     const scope = agentScopeOf(caller);
     return this.engine.transaction(scope, async (manager) => {
       requireTenantScope(manager, 'agent');
-      const { where, params } = inboxWhere(scope, filters);
+      const { where, params } = inboxWhere(scope, filters, await searchIds(manager, filters));
       const rows: { n: number }[] = await manager.query(`SELECT count(*)::int AS "n" FROM "demand" WHERE ${where.join(' AND ')}`, params);
       return rows[0].n;
     });
@@ -195,7 +206,7 @@ export class AgentInboxQueries {
     return this.engine.transaction(scope, async (manager) => {
       requireTenantScope(manager, 'agent');
       const rows: Record<string, unknown>[] = await manager.query(
-        `SELECT * FROM "demand"
+        `SELECT ${DEMAND_COLUMNS} FROM "demand"
           WHERE "collectivity_id" = ANY ($1::uuid[]) AND "assigned_agent" = $2 AND "closed_at" IS NULL
           ORDER BY "updated_at" DESC, "id" DESC LIMIT $3`,
         [scope.collectivityIds, caller.kind === 'agent' ? caller.sub : '', Math.min(Math.max(Math.trunc(limit), 1), 50)],
@@ -215,7 +226,7 @@ export class AgentInboxQueries {
       const demand = await loadDemandFor(manager, caller, id);
       if (!demand.accountSub) return { demand, demands: [] };
       const rows: Record<string, unknown>[] = await manager.query(
-        `SELECT * FROM "demand" WHERE "collectivity_id" = ANY ($1::uuid[]) AND "account_sub" = $2
+        `SELECT ${DEMAND_COLUMNS} FROM "demand" WHERE "collectivity_id" = ANY ($1::uuid[]) AND "account_sub" = $2
           ORDER BY "submitted_at" DESC, "id" DESC LIMIT $3`,
         [scope.collectivityIds, demand.accountSub, Math.min(Math.max(Math.trunc(limit), 1), 500)],
       );
@@ -395,19 +406,59 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export function inboxWhere(scope: AgentScope, filters: InboxFilters): { where: string[]; params: unknown[] } {
-  const params: unknown[] = [scope.collectivityIds];
-  const where = [`"collectivity_id" = ANY ($1::uuid[])`];
+const CODE_PREFIX = /^[2-9A-HJKMNP-Z]{4,9}$/;
+
+/**
+ * What of a search term may be a tracking code: the whole code (as `parseTrackingCode` reads it), or its start —
+ * 4 to 9 characters of the code's alphabet once spaces and dashes are removed, with at least one digit (a
+ * plain word such as « banc » is not taken for a code). Codes only hold [2-9A-HJKMNP-Z] and `Z` is the
+ * alphabet's last symbol, so `prefix ≤ code ≤ prefix + 'Z…Z'` is the prefix's range of the unique index.
+ */
+export function trackingCodeSearch(term: string): { kind: 'exact'; code: string } | { kind: 'prefix'; prefix: string } | null {
+  const code = parseTrackingCode(term);
+  if (code) return { kind: 'exact', code };
+  const compact = term.replace(/[\s-]/g, '').toUpperCase();
+  return CODE_PREFIX.test(compact) && /\d/.test(compact) ? { kind: 'prefix', prefix: compact } : null;
+}
+
+/** Above this many matches in the agent's collectivities, a term is filtered row by row rather than by ids. */
+export const SEARCH_ID_CAP = 200;
+
+/**
+ * The ids of the demands of the transaction's collectivities whose answers match `filters.text`, at most
+ * SEARCH_ID_CAP + 1 (then: too many, see `inboxWhere`), read through the GIN index by `parvis_demand_search_ids`
+ * (migration 1763802400000: row-level security would keep the index out of the tenant's own query). Undefined
+ * without a text filter.
+ */
+export async function searchIds(manager: EntityManager, filters: InboxFilters): Promise<string[] | undefined> {
+  const text = filters.text?.trim();
+  if (!text) return undefined;
+  const [{ ids }] = await manager.query<{ ids: string[] }[]>(`SELECT parvis_demand_search_ids($1, $2) AS "ids"`, [text, SEARCH_ID_CAP + 1]);
+  return ids;
+}
+
+/**
+ * The WHERE of a listing (the inbox, its count, its exports), in the agent's scope. `textIds`, from `searchIds` in
+ * the same transaction, is required with a text filter.
+ */
+export function inboxWhere(scope: AgentScope, filters: InboxFilters, textIds?: string[]): { where: string[]; params: unknown[] } {
+  const params: unknown[] = [];
+  const where: string[] = [];
   const add = (sql: (n: number) => string, value: unknown) => {
     params.push(value);
     where.push(sql(params.length));
   };
-  if (filters.statuses?.length) add((n) => `"status" = ANY ($${n}::text[])`, filters.statuses);
+  // One value is written `=`, not `= ANY`: PostgreSQL then reads `demand_inbox_idx` in (submitted_at, id) order and
+  // stops at the page's last row; with `= ANY` it must fetch every candidate row and sort them.
+  const oneOf = (column: string, type: string, values: readonly string[]) =>
+    values.length === 1 ? add((n) => `"${column}" = $${n}::${type}`, values[0]) : add((n) => `"${column}" = ANY ($${n}::${type}[])`, values);
+  oneOf('collectivity_id', 'uuid', scope.collectivityIds);
+  if (filters.statuses?.length) oneOf('status', 'text', filters.statuses);
   if (filters.teleserviceIds?.length) add((n) => `"teleservice_id" = ANY ($${n}::uuid[])`, filters.teleserviceIds);
   if (filters.submittedFrom) add((n) => `"submitted_at" >= $${n}`, filters.submittedFrom);
   if (filters.submittedBefore) add((n) => `"submitted_at" < $${n}`, filters.submittedBefore);
   if (filters.channels?.length) add((n) => `"channel" = ANY ($${n}::text[])`, filters.channels);
-  if (filters.collectivityIds?.length) add((n) => `"collectivity_id" = ANY ($${n}::uuid[])`, filters.collectivityIds);
+  if (filters.collectivityIds?.length) oneOf('collectivity_id', 'uuid', filters.collectivityIds);
   if (filters.state === 'open') where.push(`"closed_at" IS NULL`);
   if (filters.state === 'closed') where.push(`"closed_at" IS NOT NULL`);
   if (filters.state === 'waiting') where.push(`"closed_at" IS NULL AND jsonb_typeof("workflow_state" -> 'pendingInfoRequest') = 'object'`);
@@ -433,14 +484,27 @@ export function inboxWhere(scope: AgentScope, filters: InboxFilters): { where: s
   }
   const text = filters.text?.trim();
   if (text) {
-    const code = parseTrackingCode(text);
-    params.push(`%${escapeLike(text)}%`);
-    const like = `"data"::text ILIKE $${params.length}`;
-    if (code) {
-      params.push(code);
-      where.push(`("tracking_code" = $${params.length} OR ${like})`);
+    // Few matches: their ids, through the primary key (`searchIds`). Many: the full-text filter on each row the
+    // other filters leave (a common word soon fills a page in index order).
+    let words: string;
+    if (textIds && textIds.length <= SEARCH_ID_CAP) {
+      params.push(textIds);
+      words = `"id" = ANY ($${params.length}::uuid[])`;
     } else {
-      where.push(like);
+      params.push(text);
+      words = `"search_vector" @@ parvis_demand_search_query($${params.length}::text)`;
+    }
+    // A tracking code, whole or its start, through the unique index: its own branch of the OR (a BitmapOr).
+    const code = trackingCodeSearch(text);
+    if (code?.kind === 'exact') {
+      params.push(code.code);
+      where.push(`("tracking_code" = $${params.length} OR ${words})`);
+    } else if (code?.kind === 'prefix') {
+      params.push(code.prefix, `${code.prefix}${'Z'.repeat(TRACKING_CODE_LENGTH - code.prefix.length)}`, `${code.prefix}%`);
+      const n = params.length;
+      where.push(`(("tracking_code" BETWEEN $${n - 2} AND $${n - 1} AND "tracking_code" LIKE $${n}) OR ${words})`);
+    } else {
+      where.push(words);
     }
   }
   return { where, params };
