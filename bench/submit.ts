@@ -9,13 +9,14 @@
  * Uses DATABASE_URL / REDIS_URL when set (a scratch database and Redis prefix are created, then removed),
  * otherwise the embedded PostgreSQL and a local redis-server. The engine runs as its own process
  * (`dist/apps/engine/main.js`), as in production. Knobs: BENCH_SECONDS (10 per step), BENCH_CONCURRENCY
- * ("1,4,16"), DATABASE_POOL_SIZE for the engine (10).
+ * ("1,4,16"), DATABASE_POOL_SIZE for the engine (10). Each level runs the API, then pgbench at once (same machine
+ * load for both), and prints the load average around each step.
  */
 import 'reflect-metadata';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -102,6 +103,8 @@ interface Result {
   rate: number;
   p50: number;
   p99: number;
+  /** The machine's 1-minute load average before and after the step (the cores are shared). */
+  load?: string;
 }
 
 async function main() {
@@ -168,9 +171,26 @@ async function main() {
     };
     for (let i = 0; i < 50; i++) await submit(); // warm-up: compiled definitions, JIT, pool
 
+    // What one submission writes (read after the warm-up): the same writes pgbench will do.
+    const [shape] = await dataSource.query(
+      `SELECT (SELECT count(*) FROM demand)::int AS demands, (SELECT count(*) FROM demand_event)::int AS events, (SELECT count(*) FROM outbox_message)::int AS outbox`,
+    );
+    const eventsPerDemand = Math.round(shape.events / shape.demands);
+
+    // PostgreSQL alone: the same writes in one transaction per demand, with the same tenant switch.
+    const pgbench = spawnSync('sh', ['-c', 'command -v pgbench'], { encoding: 'utf8' }).stdout.trim();
+    if (!pgbench) console.log('\npgbench est introuvable (paquet Debian postgresql-client) : comparaison avec PostgreSQL seul ignorée.');
+    const dir = await mkdtemp(join(tmpdir(), 'parvis-pgbench-'));
+    stops.unshift(() => rm(dir, { recursive: true, force: true }));
+    const script = join(dir, 'submit.sql');
+    await writeFile(script, pgbenchScript({ collectivityId: metropolisId, teleserviceId: teleservice.id, versionId: version.id, events: eventsPerDemand }));
+
+    // Each concurrency level runs the API then pgbench right after, so that both see about the same machine load
+    // (the 2 cores are shared): the ratio of a level compares measurements taken seconds apart.
     const results: Result[] = [];
     for (const concurrency of LEVELS) {
       const latencies: number[] = [];
+      const loadBefore = loadAverage();
       const started = performance.now();
       const deadline = started + SECONDS * 1000;
       await Promise.all(
@@ -183,50 +203,33 @@ async function main() {
         }),
       );
       const elapsed = (performance.now() - started) / 1000;
-      results.push(summarise('engine API', concurrency, latencies, elapsed));
-    }
-
-    // Check what one submission wrote: the same writes pgbench will do.
-    const [shape] = await dataSource.query(
-      `SELECT (SELECT count(*) FROM demand)::int AS demands, (SELECT count(*) FROM demand_event)::int AS events, (SELECT count(*) FROM outbox_message)::int AS outbox`,
-    );
-    const eventsPerDemand = Math.round(shape.events / shape.demands);
-
-    // PostgreSQL alone: the same writes in one transaction per demand, with the same tenant switch.
-    const pgbench = spawnSync('sh', ['-c', 'command -v pgbench'], { encoding: 'utf8' }).stdout.trim();
-    if (!pgbench) {
-      console.log('\npgbench est introuvable (paquet Debian postgresql-client) : comparaison avec PostgreSQL seul ignorée.');
-    } else {
-      const dir = await mkdtemp(join(tmpdir(), 'parvis-pgbench-'));
-      stops.unshift(() => rm(dir, { recursive: true, force: true }));
-      const script = join(dir, 'submit.sql');
-      await writeFile(script, pgbenchScript({ collectivityId: metropolisId, teleserviceId: teleservice.id, versionId: version.id, events: eventsPerDemand }));
-      for (const concurrency of LEVELS) {
-        const prefix = join(dir, `c${concurrency}`);
-        const run = spawnSync(
-          pgbench,
-          ['-n', '-M', 'prepared', '-c', String(concurrency), '-j', String(Math.min(concurrency, 2)), '-T', String(SECONDS), '-f', script, '-l', `--log-prefix=${prefix}`, databaseUrl],
-          { encoding: 'utf8' },
-        );
-        if (run.status !== 0) throw new Error(`pgbench a échoué : ${run.stderr}`);
-        const latencies: number[] = [];
-        for (const file of (await readdir(dir)).filter((f) => f.startsWith(`c${concurrency}.`))) {
-          for (const line of (await readFile(join(dir, file), 'utf8')).split('\n')) {
-            const parts = line.trim().split(/\s+/);
-            if (parts.length >= 3) latencies.push(Number(parts[2]) / 1000);
-          }
+      results.push({ ...summarise('engine API', concurrency, latencies, elapsed), load: `${loadBefore} → ${loadAverage()}` });
+      if (!pgbench) continue;
+      const prefix = join(dir, `c${concurrency}`);
+      const sqlLoadBefore = loadAverage();
+      const run = spawnSync(
+        pgbench,
+        ['-n', '-M', 'prepared', '-c', String(concurrency), '-j', String(Math.min(concurrency, 2)), '-T', String(SECONDS), '-f', script, '-l', `--log-prefix=${prefix}`, databaseUrl],
+        { encoding: 'utf8' },
+      );
+      if (run.status !== 0) throw new Error(`pgbench a échoué : ${run.stderr}`);
+      const sqlLatencies: number[] = [];
+      for (const file of (await readdir(dir)).filter((f) => f.startsWith(`c${concurrency}.`))) {
+        for (const line of (await readFile(join(dir, file), 'utf8')).split('\n')) {
+          const parts = line.trim().split(/\s+/);
+          if (parts.length >= 3) sqlLatencies.push(Number(parts[2]) / 1000);
         }
-        const tps = /tps = ([\d.]+)/.exec(run.stdout);
-        const result = summarise('pgbench (SQL seul)', concurrency, latencies, SECONDS);
-        if (tps) result.rate = Number(tps[1]);
-        results.push(result);
       }
+      const tps = /tps = ([\d.]+)/.exec(run.stdout);
+      const result = { ...summarise('pgbench (SQL seul)', concurrency, sqlLatencies, SECONDS), load: `${sqlLoadBefore} → ${loadAverage()}` };
+      if (tps) result.rate = Number(tps[1]);
+      results.push(result);
     }
 
     console.log(`\nSoumissions (formulaire de 10 champs, ${eventsPerDemand} événements d’historique + 1 ligne d’outbox par demande), ${SECONDS} s par palier, ${process.env.DATABASE_POOL_SIZE ?? 10} connexions côté moteur\n`);
-    console.log('  chemin               concurrence   demandes/s      p50       p99');
+    console.log('  chemin               concurrence   demandes/s      p50       p99   charge (1 min, avant → après)');
     for (const r of results) {
-      console.log(`  ${r.label.padEnd(20)} ${String(r.concurrency).padStart(11)} ${r.rate.toFixed(0).padStart(12)} ${r.p50.toFixed(1).padStart(7)} ms ${r.p99.toFixed(1).padStart(7)} ms`);
+      console.log(`  ${r.label.padEnd(20)} ${String(r.concurrency).padStart(11)} ${r.rate.toFixed(0).padStart(12)} ${r.p50.toFixed(1).padStart(7)} ms ${r.p99.toFixed(1).padStart(7)} ms   ${r.load ?? ''}`);
     }
     if (results.some((r) => r.label.startsWith('pgbench'))) {
       console.log('\n  ratio API / PostgreSQL seul');
@@ -239,6 +242,10 @@ async function main() {
   } finally {
     for (const stopOne of stops) await stopOne().catch((error: unknown) => logger.warn({ err: error }, 'arrêt'));
   }
+}
+
+function loadAverage(): string {
+  return loadavg()[0].toFixed(1);
 }
 
 function summarise(label: string, concurrency: number, latencies: number[], seconds: number): Result {

@@ -9,6 +9,9 @@ import { engineApp } from './engine.app.js';
 import { PNG_BYTES, seedEngine, TEST_FORM, TEST_WORKFLOW, type EngineSeed } from './engine-test-fixture.js';
 import { DemandEngine } from '#demands';
 import { ApiKeyRepository } from '#teleservices';
+import type { Response } from 'express';
+import { APP_CONFIG, Clock, LOGGER } from '#core';
+import { REDIS } from '#platform';
 import { ApiKeyGuard, ApiRateLimiter } from './api-caller.js';
 
 interface Reply {
@@ -125,6 +128,31 @@ describe('engine API /api/v1 (PostgreSQL, Redis, local storage)', () => {
         expect(replies.map((r) => r.status)).toEqual([200, 200, 429]);
         expect(replies[2].body.code).toBe('API_RATE_LIMITED');
         expect(Number(replies[2].headers.get('retry-after'))).toBeGreaterThan(0);
+      } finally {
+        limiter.perMinute = previous;
+      }
+    });
+    it('counts the requests still in flight, and shares the count with other engine processes through Redis', async () => {
+      const limiter = app.app.get(ApiRateLimiter);
+      const previous = limiter.perMinute;
+      limiter.perMinute = 3;
+      try {
+        const { key, info } = await new ApiKeyRepository(db.manager).create(seed.metropolisId, 'Débit en parallèle', ['teleservices:read'], new Date());
+        const replies = await Promise.all(Array.from({ length: 5 }, () => call('GET', '/api/v1/teleservices', { key })));
+        expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 200, 429, 429]);
+        // Another engine process (its own limiter, the same Redis): it learns the shared count from its first reply.
+        const keyId = info.id;
+        const other = new ApiRateLimiter(app.app.get(REDIS), app.app.get(APP_CONFIG), app.app.get(Clock), app.app.get(LOGGER));
+        other.perMinute = 7;
+        const headers = new Map<string, string>();
+        const res = { setHeader: (name: string, value: string) => headers.set(name, value) } as unknown as Response;
+        other.hit(keyId, res);
+        // Replies come in order on the connection: once PING is answered and pending callbacks have run, the count is known.
+        await app.app.get(REDIS).ping();
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(() => other.hit(keyId, res)).not.toThrow();
+        expect(headers.get('RateLimit-Remaining')).toBe('0');
+        expect(() => other.hit(keyId, res)).toThrow(expect.objectContaining({ code: 'API_RATE_LIMITED' }));
       } finally {
         limiter.perMinute = previous;
       }

@@ -38,6 +38,7 @@ export { scheduledPayload, type ScheduledPayload } from './catalogue/payloads/sc
 // Producing (any app)
 export { QueueProducerModule } from './outbox/queue-producer.module.js';
 export { OutboxService, JOB_PAYLOAD_INVALID, JOB_UNKNOWN, type OutboxAddOptions, type OutboxAddResult } from './outbox/outbox.service.js';
+export type { OutboxRow } from './outbox/outbox.service.js';
 export { JOB_KEY_INVALID } from './outbox/job-key.js';
 export type { JobEnvelope } from './outbox/job-envelope.js';
 

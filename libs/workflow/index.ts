@@ -24,6 +24,13 @@ export { parseIsoDuration, parseDelay, addDuration, parseInstant, type IsoDurati
 export { contrastRatio, relativeLuminance, badgeTextColour } from './definition/colour.js';
 export { CompiledTemplate, checkTemplate, renderTemplate, escapeHtml, textToHtml, type TemplateVariables } from './templates/templates.js';
 export {
+  CUSTOM_DOCUMENT,
+  renderDocumentTemplate,
+  type DocumentLine,
+  type DocumentTemplateSource,
+  type RenderedDocument,
+} from './templates/document-template.js';
+export {
   compileWorkflow,
   CompiledWorkflow,
   DEFAULT_MAX_CHAIN_LENGTH,

@@ -1,5 +1,7 @@
 import { PREFILL_ATTRIBUTES, TEXT_FORMATS } from '#forms';
-import type { InputSpec } from './builder-inputs.js';
+import { DOCUMENT_MODELS } from '#demands';
+import { CUSTOM_DOCUMENT } from '#workflow';
+import { isRecord, type InputSpec } from './builder-inputs.js';
 
 /** Field types of the form schema (libs/forms/definition/definition.schema.ts), in French. */
 export const FIELD_TYPE_LABELS: Record<string, string> = {
@@ -245,7 +247,7 @@ export const ACTION_KIND_LABELS: Record<string, string> = {
 };
 
 /** Kinds edited field by field; the others are edited as JSON (their options are technical). */
-export const FORM_ACTION_KINDS = new Set(['button', 'notify_citizen', 'request_info', 'auto_jump', 'notify_agents', 'comment']);
+export const FORM_ACTION_KINDS = new Set(['button', 'notify_citizen', 'request_info', 'auto_jump', 'notify_agents', 'comment', 'attach_document']);
 
 const CHANNELS = [
   { value: 'email', label: 'Courriel' },
@@ -262,6 +264,9 @@ export interface WorkflowChoices {
   functions: { value: string; label: string }[];
 }
 
+const DOCUMENT_HINT =
+  'Document rédigé seulement. Variables : {{demand.trackingCode}}, {{date demand.submittedAt}}, {{demand.statusLabel}}, {{collectivity.name}}, {{form.identifiant}} ; ' +
+  '{{#if form.x}}…{{/if}}. Mise en page : une ligne vide sépare les paragraphes ; « # Titre », « ## Sous-titre » et « **ligne en gras** » (ou <h1>, <h2>, <b>).';
 const TEMPLATE_HINT = 'Variables : {{demand.trackingCode}}, {{demand.url}}, {{collectivity.name}}, {{action.comment}}, {{field.identifiant}}.';
 
 /** The inputs of an action of this kind; `trigger.*` inputs of an automatic jump are read by `tidyAction`. */
@@ -330,6 +335,22 @@ export function actionSpecs(kind: string, choices: WorkflowChoices): InputSpec[]
     case 'comment':
       specs.push({ path: 'visibility', label: 'Visible par', kind: 'select', keepEmpty: true, choices: VISIBILITY }, { path: 'text', label: 'Texte', kind: 'multiline', keepEmpty: true, hint: TEMPLATE_HINT });
       break;
+    case 'attach_document':
+      specs.push(
+        {
+          path: 'documentTemplate',
+          label: 'Document',
+          kind: 'select',
+          keepEmpty: true,
+          choices: [{ value: CUSTOM_DOCUMENT, label: 'Document rédigé ci-dessous' }, ...Object.entries(DOCUMENT_MODELS).map(([value, model]) => ({ value, label: `Modèle du moteur : ${model.title}` }))],
+          hint: 'Choisir un modèle du moteur efface le document rédigé ci-dessous.',
+        },
+        { path: 'filename', label: 'Nom du fichier', kind: 'text', keepEmpty: true, hint: 'Ex. attestation-{{demand.trackingCode}}.pdf.' },
+        { path: 'visibility', label: 'Visible par', kind: 'select', keepEmpty: true, choices: VISIBILITY },
+        { path: 'template.title', label: 'Titre du document', kind: 'text', hint: 'Document rédigé seulement. Ex. Attestation de dépôt.' },
+        { path: 'template.body', label: 'Texte du document', kind: 'multiline', hint: DOCUMENT_HINT },
+      );
+      break;
     default:
       specs.push({ path: 'options', label: 'Options de l’action (JSON)', kind: 'json', hint: 'Propriétés de l’action hors « id », « kind » et « condition ».' });
   }
@@ -367,6 +388,13 @@ export function tidyAction(edited: Record<string, unknown>): Record<string, unkn
           : { afterDelay: delay ?? '' };
     return edited;
   }
+  if (edited.kind === 'attach_document') {
+    // The written document is kept only with « Document rédigé ci-dessous »; empty inputs leave no half-set template.
+    const template = isRecord(edited.template) ? edited.template : {};
+    if (edited.documentTemplate !== CUSTOM_DOCUMENT || (!template.title && !template.body)) delete edited.template;
+    else edited.template = { title: template.title ?? '', body: template.body ?? '' };
+    return edited;
+  }
   if (FORM_ACTION_KINDS.has(String(edited.kind))) return edited;
   const { id, kind, condition, options } = edited;
   return { id, kind, ...(condition ? { condition } : {}), ...(options && typeof options === 'object' ? (options as Record<string, unknown>) : {}) };
@@ -389,6 +417,15 @@ export function newAction(kind: string, id: string, choices: WorkflowChoices): R
       return { id, kind, function: functions[0] ?? '', subject: 'Demande {{demand.trackingCode}}', body: '{{demand.url}}' };
     case 'comment':
       return { id, kind, visibility: 'internal', text: 'Commentaire' };
+    case 'attach_document':
+      return {
+        id,
+        kind,
+        documentTemplate: CUSTOM_DOCUMENT,
+        filename: 'document-{{demand.trackingCode}}.pdf',
+        visibility: 'citizen',
+        template: { title: 'Document', body: '# Demande {{demand.trackingCode}}\n\nDéposée le {{date demand.submittedAt}} auprès de {{collectivity.name}}.\n' },
+      };
     case 'anonymise':
       return { id, kind };
     case 'delete':

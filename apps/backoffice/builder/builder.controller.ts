@@ -2,7 +2,7 @@ import { Controller, Get, Param, Post, Query, Req, Res, UseGuards } from '@nestj
 import type { Request, Response } from 'express';
 import { DomainError, type FieldError } from '#core';
 import { diffVersions, kindAllowedOn, type TeleserviceVersion, type VersionContent } from '#teleservices';
-import { SIMPLE_REQUEST_WORKFLOW } from '#workflow';
+import { CUSTOM_DOCUMENT, SIMPLE_REQUEST_WORKFLOW } from '#workflow';
 import { AgentGuard } from '../agent.guard.js';
 import { formatDateTime, parisDayStart } from '../agent-caller.js';
 import { NAVIGATION as BACKOFFICE_NAVIGATION } from '../demands.controller.js';
@@ -28,6 +28,7 @@ import {
   type FieldLocator,
 } from './builder-content.js';
 import { applyInputs, assignErrors, inputId, isRecord, renderInputs, type InputSpec } from './builder-inputs.js';
+import { previewDocumentPdf } from './builder-document.js';
 import { previewPages } from './builder-preview.js';
 import {
   ACTION_KIND_LABELS,
@@ -1034,7 +1035,26 @@ export class BuilderController {
       notice,
       errorSummary: summary('a', specs, byInput, parseErrors ? [] : own.other, 'a-formulaire'),
       inputs: renderInputs('a', specs, actionForEditing(action), byInput, posted),
+      documentPreview: action.kind === 'attach_document' && action.documentTemplate === CUSTOM_DOCUMENT ? `/teleservices/${target.teleservice.id}/statuts/${s}/actions/${a}/apercu.pdf` : null,
     });
+  }
+
+  /** The written document of an `attach_document` action, as a PDF on sample data (the draft as saved). */
+  @Get(':id/statuts/:s/actions/:a/apercu.pdf')
+  async documentPreview(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Param('s') s: string, @Param('a') a: string) {
+    const target = this.requireDraft(await this.builder.load(req.agent!, id));
+    const content = contentOf(target.draft!);
+    const item = statusesOf(content)[index(s)];
+    const action = isRecord(item) ? asList(item.actions)[index(a)] : undefined;
+    if (!action || action.kind !== 'attach_document') throw builderErrors.itemNotFound();
+    const collectivityName = req.agent!.collectivities.find((c) => c.id === target.teleservice.collectivityId)?.name ?? '';
+    const pdf = previewDocumentPdf(action, content, collectivityName, this.builder.now());
+    res.status(200);
+    res.setHeader('Content-Type', 'application/pdf');
+    res.setHeader('Content-Disposition', 'inline; filename="apercu-document.pdf"');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.end(pdf);
   }
 
   @Post(':id/statuts/:s/actions/:a')

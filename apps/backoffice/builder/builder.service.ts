@@ -97,6 +97,11 @@ export class BuilderService {
     this.bundles = new BundleService(dataSource, clock);
   }
 
+  /** The clock's now (document previews are dated like the documents themselves). */
+  now(): Date {
+    return this.clock.now();
+  }
+
   adminCollectivities(agent: AgentAccess): AdminCollectivity[] {
     return agent.collectivities.filter((c) => c.roles.includes('administrator')).map(({ id, name, slug }) => ({ id, name, slug }));
   }

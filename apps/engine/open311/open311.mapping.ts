@@ -43,29 +43,39 @@ export function attributesOf(form: FormDefinition): Open311Attribute[] {
   const out: Open311Attribute[] = [];
   for (const field of topFields(form)) {
     if (MAPPED.has(field.id)) continue;
-    const base = { variable: true as const, code: field.id, required: 'required' in field && field.required === true, datatype_description: null, order: out.length + 1, description: field.label };
+    // Properties in the spec's order (the XML output follows it).
+    const attribute = (datatype: Open311Attribute['datatype'], extra: { datatype_description?: string; values?: { key: string; name: string }[] } = {}): Open311Attribute => ({
+      variable: true,
+      code: field.id,
+      datatype,
+      required: 'required' in field && field.required === true,
+      datatype_description: extra.datatype_description ?? null,
+      order: out.length + 1,
+      description: field.label,
+      ...(extra.values ? { values: extra.values } : {}),
+    });
     switch (field.type) {
       case 'text':
-        out.push({ ...base, datatype: 'string' });
+        out.push(attribute('string'));
         break;
       case 'long_text':
-        out.push({ ...base, datatype: 'text' });
+        out.push(attribute('text'));
         break;
       case 'number':
-        out.push({ ...base, datatype: 'number' });
+        out.push(attribute('number'));
         break;
       case 'date':
-        out.push({ ...base, datatype: 'datetime', datatype_description: 'AAAA-MM-JJ' });
+        out.push(attribute('datetime', { datatype_description: 'AAAA-MM-JJ' }));
         break;
       case 'yes_no':
       case 'checkbox':
-        out.push({ ...base, datatype: 'singlevaluelist', values: [{ key: 'true', name: 'Oui' }, { key: 'false', name: 'Non' }] });
+        out.push(attribute('singlevaluelist', { values: [{ key: 'true', name: 'Oui' }, { key: 'false', name: 'Non' }] }));
         break;
       case 'choice':
-        out.push({ ...base, datatype: 'singlevaluelist', values: field.options.map((o) => ({ key: o.value, name: o.label })) });
+        out.push(attribute('singlevaluelist', { values: field.options.map((o) => ({ key: o.value, name: o.label })) }));
         break;
       case 'multiple_choice':
-        out.push({ ...base, datatype: 'multivaluelist', values: field.options.map((o) => ({ key: o.value, name: o.label })) });
+        out.push(attribute('multivaluelist', { values: field.options.map((o) => ({ key: o.value, name: o.label })) }));
         break;
       default:
         break; // display fields, files, addresses, blocks…: not expressible in GeoReport v2

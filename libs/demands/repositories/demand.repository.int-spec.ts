@@ -9,7 +9,7 @@ import { DemandErrorCodes } from '../demands.errors.js';
 import { engineFixture, T0, type EngineFixture } from '../test-fixtures.js';
 import { agentScope, platformScope } from '../tenancy/tenant-scope.js';
 import { withTenant } from '../tenancy/with-tenant.js';
-import { DemandRepository } from './demand.repository.js';
+import { DemandRepository, insertSubmissionInOneTrip } from './demand.repository.js';
 
 describe('DemandRepository in PostgreSQL', () => {
   let database: TestDatabase;
@@ -94,6 +94,41 @@ describe('DemandRepository in PostgreSQL', () => {
           ),
         ),
       ).rejects.toMatchObject({ code: DemandErrorCodes.TRACKING_CODE_EXHAUSTED });
+    });
+
+    it('writes a submission in one round trip (literals): hostile values kept exactly, a taken code draws again, nothing outside the scope', async () => {
+      const existing = await fx.demand({ collectivityId: fx.communeA });
+      const outbox = new OutboxService(new ManualClock(T0));
+      const hostile = `O'Brien \\ "q" $$ -- ; '); DROP TABLE demand; -- É€🙂 \\'`;
+      const draws = [existing.trackingCode, 'M7F93MX2QH'];
+      const built: string[] = [];
+      const rows = (code: string) => {
+        built.push(code);
+        return {
+          demand: { id: '1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed', collectivityId: fx.communeA, teleserviceId: fx.teleservice.id, versionId: fx.version.id, accountSub: hostile, channel: 'api' as const, data: { nom: hostile, n: 3, list: [hostile] }, status: 'new', submittedAt: T0 },
+          events: [
+            { at: T0, kind: 'submitted', actor: { type: 'partner' as const, apiKeyId: hostile }, visibility: 'citizen' as const, payload: { code, text: hostile } },
+            { at: T0, kind: 'second', actor: { type: 'partner' as const, apiKeyId: 'k' }, visibility: 'internal' as const, statusTo: 'new' },
+          ],
+          outbox: [outbox.prepare('mail.send', { to: 'a@example.org', subject: hostile, text: hostile }, { key: `one-trip/${code}` })],
+        };
+      };
+      const inserted = await insertSubmissionInOneTrip(dataSource, agentScope([fx.communeA]), rows, { generateCode: () => draws.shift()! });
+      expect(built).toEqual([existing.trackingCode, 'M7F93MX2QH']);
+      expect(inserted).toMatchObject({ id: '1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed', trackingCode: 'M7F93MX2QH', accountSub: hostile, data: { nom: hostile, n: 3, list: [hostile] } });
+      const events = await dataSource.query(`SELECT kind, payload, actor FROM demand_event WHERE demand_id = $1 ORDER BY id`, [inserted.id]);
+      expect(events).toEqual([
+        { kind: 'submitted', payload: { code: 'M7F93MX2QH', text: hostile }, actor: { type: 'partner', apiKeyId: hostile } },
+        { kind: 'second', payload: {}, actor: { type: 'partner', apiKeyId: 'k' } },
+      ]);
+      // The collision wrote nothing: one outbox row, the second draw's.
+      expect(await dataSource.query(`SELECT job_key, payload->>'subject' AS subject FROM outbox_message WHERE job_key LIKE '%one-trip/%'`)).toEqual([
+        { job_key: expect.stringContaining('one-trip/M7F93MX2QH'), subject: hostile },
+      ]);
+      // Another collectivity's demand in an agent scope: refused before anything is sent, nothing written.
+      const before = await dataSource.query(`SELECT count(*)::int AS n FROM demand`);
+      await expect(insertSubmissionInOneTrip(dataSource, agentScope([fx.communeB]), rows)).rejects.toMatchObject({ code: DemandErrorCodes.DEMAND_OUT_OF_SCOPE });
+      expect(await dataSource.query(`SELECT count(*)::int AS n FROM demand`)).toEqual(before);
     });
 
     it('finds a demand by its code as a person types it (platform scope only)', async () => {

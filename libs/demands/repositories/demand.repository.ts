@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { demandErrors } from '../demands.errors.js';
 import type { Actor, DemandChannel, Visibility } from '../demands.types.js';
 import type { Attachment } from '../entities/attachment.entity.js';
 import type { DemandEvent } from '../entities/demand-event.entity.js';
 import type { DemandMessage } from '../entities/demand-message.entity.js';
 import type { Demand } from '../entities/demand.entity.js';
-import type { AgentScope, CitizenScope, TrackingScope } from '../tenancy/tenant-scope.js';
-import { requireTenantScope } from '../tenancy/with-tenant.js';
+import type { AgentScope, CitizenScope, TenantScope, TrackingScope } from '../tenancy/tenant-scope.js';
+import { requireTenantScope, sqlLiteral, withTenantInOneTrip } from '../tenancy/with-tenant.js';
 import { generateTrackingCode, parseTrackingCode } from '../tracking/tracking-code.js';
 import { pgCode } from '#db';
+import type { OutboxRow } from '#queue';
 import { PG, toAttachment, toDemand, toEvent, toMessage } from './rows.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -122,6 +123,15 @@ export interface NewAttachment {
   at: Date;
 }
 
+/** What `insertSubmission` writes in one statement, built for a given tracking code. */
+export interface SubmissionRows {
+  /** `id` should be given (the events and jobs usually name it). */
+  demand: NewDemand;
+  events: readonly NewEvent[];
+  /** Rows checked by `OutboxService.prepare`. */
+  outbox: readonly OutboxRow[];
+}
+
 /** The demand a child row belongs to: both columns of the composite foreign key. */
 export type DemandRef = Pick<Demand, 'id' | 'collectivityId'>;
 
@@ -147,18 +157,7 @@ export class DemandRepository {
    * (`ON CONFLICT DO NOTHING`, so a collision does not abort the transaction).
    */
   async insertDemand(input: NewDemand, options: InsertDemandOptions = {}): Promise<Demand> {
-    const scope = requireTenantScope(this.manager);
-    let id = input.id ?? randomUUID();
-    let accountSub = input.accountSub ?? null;
-    if (scope.kind === 'agent' && !scope.collectivityIds.includes(input.collectivityId)) throw demandErrors.outOfScope();
-    if (scope.kind === 'citizen') {
-      if (accountSub !== null && accountSub !== scope.accountSub) throw demandErrors.outOfScope();
-      accountSub = scope.accountSub;
-    }
-    if (scope.kind === 'tracking') {
-      if (input.id !== undefined && input.id !== scope.demandId) throw demandErrors.outOfScope();
-      id = scope.demandId;
-    }
+    const { id, accountSub } = ownInsert(requireTenantScope(this.manager), input);
     const draw = options.generateCode ?? generateTrackingCode;
     const attempts = options.attempts ?? 5;
     for (let attempt = 0; attempt < attempts; attempt++) {
@@ -190,6 +189,30 @@ export class DemandRepository {
         ],
       );
       if (rows.length === 1) return toDemand(rows[0]);
+    }
+    throw demandErrors.trackingCodeExhausted();
+  }
+
+  /**
+   * A submission in ONE statement (`INSERT … WITH`): the demand, its history events and its outbox rows, so one
+   * round trip where `insertDemand` + `appendEvents` + one `OutboxService.add` per job take three or more. The
+   * events and jobs are inserted from the demand's `RETURNING` row: when the tracking code is taken
+   * (`ON CONFLICT DO NOTHING`), nothing at all is written and `build` is called again with another code (the
+   * rows may carry the code: messages quote it). Same scope rules as `insertDemand`.
+   */
+  async insertSubmission(build: (trackingCode: string) => SubmissionRows, options: InsertDemandOptions = {}): Promise<Demand> {
+    const scope = requireTenantScope(this.manager);
+    const draw = options.generateCode ?? generateTrackingCode;
+    const attempts = options.attempts ?? 5;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const code = draw();
+      const params: unknown[] = [];
+      const sql = submissionStatement(scope, build(code), code, (value, cast) => {
+        params.push(value);
+        return `$${params.length}::${cast}`;
+      });
+      const inserted = await this.run<Record<string, unknown>[]>(sql, params);
+      if (inserted.length === 1) return toDemand(inserted[0]);
     }
     throw demandErrors.trackingCodeExhausted();
   }
@@ -444,11 +467,7 @@ export class DemandRepository {
     try {
       return (await this.manager.query(sql, params)) as T;
     } catch (error) {
-      const code = pgCode(error);
-      // WITH CHECK of a row-level security policy: the row would belong to another scope.
-      if (code === PG.INSUFFICIENT_PRIVILEGE) throw demandErrors.outOfScope();
-      if (code === PG.APPEND_ONLY) throw demandErrors.historyAppendOnly();
-      throw error;
+      throw mapWriteError(error);
     }
   }
 }
@@ -471,3 +490,119 @@ function agentWhere(scope: AgentScope, filters: AgentDemandFilters): { where: st
   return { where, params };
 }
 
+
+/** The id and account a new demand gets in a scope (refusing one outside it). */
+function ownInsert(scope: TenantScope, input: NewDemand): { id: string; accountSub: string | null } {
+  let id = input.id ?? randomUUID();
+  let accountSub = input.accountSub ?? null;
+  if (scope.kind === 'agent' && !scope.collectivityIds.includes(input.collectivityId)) throw demandErrors.outOfScope();
+  if (scope.kind === 'citizen') {
+    if (accountSub !== null && accountSub !== scope.accountSub) throw demandErrors.outOfScope();
+    accountSub = scope.accountSub;
+  }
+  if (scope.kind === 'tracking') {
+    if (input.id !== undefined && input.id !== scope.demandId) throw demandErrors.outOfScope();
+    id = scope.demandId;
+  }
+  return { id, accountSub };
+}
+
+/** How a value enters a statement: a bind parameter (`$n::type`) or a literal (`'…'::type`). */
+type SqlValue = (value: unknown, cast: string) => string;
+
+/**
+ * The submission statement (`INSERT … WITH`): the demand with `ON CONFLICT ("tracking_code") DO NOTHING`, its
+ * history events and its outbox rows inserted from the demand's `RETURNING` row (so nothing is written when the
+ * code is taken), ordered as given; it returns the demand's row.
+ */
+function submissionStatement(scope: TenantScope, rows: SubmissionRows, code: string, value: SqlValue): string {
+  const { id, accountSub } = ownInsert(scope, rows.demand);
+  const input = rows.demand;
+  const json = (v: unknown) => value(JSON.stringify(v), 'jsonb');
+  const at = value(input.submittedAt, 'timestamptz');
+  const parts = [
+    `"d" AS (
+      INSERT INTO "demand" ("id", "collectivity_id", "teleservice_id", "version_id", "tracking_code", "access_secret_hash",
+          "account_sub", "channel", "submitted_by_agent", "data", "backoffice_data", "status", "status_entered_at",
+          "assigned_function", "assigned_agent", "lock_version", "created_at", "submitted_at", "updated_at", "workflow_state")
+      VALUES (${value(id, 'uuid')}, ${value(input.collectivityId, 'uuid')}, ${value(input.teleserviceId, 'uuid')}, ${value(input.versionId, 'uuid')},
+          ${value(code, 'text')}, ${value(input.accessSecretHash ?? null, 'text')}, ${value(accountSub, 'text')}, ${value(input.channel, 'text')},
+          ${value(input.submittedByAgent ?? null, 'text')}, ${json(input.data)}, ${json(input.backofficeData ?? {})}, ${value(input.status, 'text')}, ${at},
+          ${value(input.assignedFunction ?? null, 'text')}, ${value(input.assignedAgent ?? null, 'text')}, 1, ${at}, ${at}, ${at},
+          ${input.workflowState ? json(input.workflowState) : 'NULL::jsonb'})
+      ON CONFLICT ("tracking_code") DO NOTHING
+      RETURNING *)`,
+  ];
+  if (rows.events.length > 0) {
+    const values = rows.events.map(
+      (event, n) =>
+        `(${n}, ${value(event.at, 'timestamptz')}, ${value(event.kind, 'text')}, ${json(event.actor)}, ${value(event.visibility, 'text')}, ` +
+        `${value(event.statusFrom ?? null, 'text')}, ${value(event.statusTo ?? null, 'text')}, ${json(event.payload ?? {})})`,
+    );
+    // Ordered as given: event ids (bigserial) follow the history's order, as appendEvents does.
+    parts.push(`"e" AS (
+      INSERT INTO "demand_event" ("demand_id", "collectivity_id", "at", "kind", "actor", "visibility", "status_from", "status_to", "payload")
+      SELECT "d"."id", "d"."collectivity_id", v."at", v."kind", v."actor", v."visibility", v."status_from", v."status_to", v."payload"
+      FROM "d" CROSS JOIN (VALUES ${values.join(', ')}) AS v("n", "at", "kind", "actor", "visibility", "status_from", "status_to", "payload")
+      ORDER BY v."n")`);
+  }
+  if (rows.outbox.length > 0) {
+    const values = rows.outbox.map(
+      (job) =>
+        `(${value(job.jobName, 'text')}, ${value(job.payload, 'jsonb')}, ${value(job.jobKey, 'text')}, ${value(job.correlationId, 'text')}, ` +
+        `${value(job.createdAt, 'timestamptz')}, ${value(job.availableAt, 'timestamptz')})`,
+    );
+    parts.push(`"o" AS (
+      INSERT INTO "outbox_message" ("job_name", "payload", "job_key", "correlation_id", "created_at", "available_at")
+      SELECT v.* FROM "d" CROSS JOIN (VALUES ${values.join(', ')}) AS v("job_name", "payload", "job_key", "correlation_id", "created_at", "available_at")
+      ON CONFLICT ("job_key") DO NOTHING)`);
+  }
+  return `WITH ${parts.join(',\n')}\nSELECT * FROM "d"`;
+}
+
+/** A value as a literal of the simple query protocol (no bind parameters there). */
+function literal(value: unknown, cast: string): string {
+  if (value === null || value === undefined) return `NULL::${cast}`;
+  if (value instanceof Date) return `${sqlLiteral(value.toISOString())}::${cast}`;
+  if (typeof value === 'number' && Number.isFinite(value)) return `${value}::${cast}`;
+  if (typeof value === 'string') return `${sqlLiteral(value)}::${cast}`;
+  throw new Error(`Valeur SQL inattendue (${typeof value}).`);
+}
+
+/**
+ * `insertSubmission` in ONE round trip (BEGIN, the tenant switch, the statement and COMMIT in one simple-protocol
+ * query, values as escaped literals: `withTenantInOneTrip`), for a submission without files nor parent demand: the
+ * engine's hottest write. Same rows, same scope rules, same errors; a taken tracking code commits nothing and
+ * draws again.
+ */
+export async function insertSubmissionInOneTrip(
+  dataSource: DataSource,
+  scope: Exclude<TenantScope, { kind: 'platform' }>,
+  build: (trackingCode: string) => SubmissionRows,
+  options: InsertDemandOptions = {},
+): Promise<Demand> {
+  const draw = options.generateCode ?? generateTrackingCode;
+  const attempts = options.attempts ?? 5;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const code = draw();
+    const statement = submissionStatement(scope, build(code), code, literal);
+    let results: { rows: Record<string, unknown>[] }[];
+    try {
+      results = await withTenantInOneTrip(dataSource, scope, statement);
+    } catch (error) {
+      throw mapWriteError(error);
+    }
+    const inserted = results[0]?.rows ?? [];
+    if (inserted.length === 1) return toDemand(inserted[0]);
+  }
+  throw demandErrors.trackingCodeExhausted();
+}
+
+/** PostgreSQL refusals that mean something to the domain; any other error as it is. */
+function mapWriteError(error: unknown): unknown {
+  const code = pgCode(error);
+  // WITH CHECK of a row-level security policy: the row would belong to another scope.
+  if (code === PG.INSUFFICIENT_PRIVILEGE) return demandErrors.outOfScope();
+  if (code === PG.APPEND_ONLY) return demandErrors.historyAppendOnly();
+  return error;
+}

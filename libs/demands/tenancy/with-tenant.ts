@@ -19,7 +19,7 @@ const scopes = new WeakMap<EntityManager, TenantScope>();
 /**
  * Runs `work` in one transaction whose rows are limited to `scope` by PostgreSQL row-level security:
  * `SET LOCAL ROLE parvis_tenant` (superusers and table owners would bypass the policies otherwise) and the
- * scope in transaction-local settings (`set_config(…, true)`), all in one round trip. Every setting is
+ * scope in transaction-local settings (`set_config(…, true)`), sent with the BEGIN in one round trip. Every setting is
  * written each time (unused ones to ''), so nothing set earlier on the pooled connection can widen the scope;
  * all of them, and the role, end with the transaction (commit or rollback).
  *
@@ -33,29 +33,94 @@ export async function withTenant<T>(
   options: WithTenantOptions = {},
 ): Promise<T> {
   const settings = scopeSettings(scope);
-  return dataSource.transaction(async (manager) => {
-    if (scope.kind === 'platform') {
-      options.logger?.info({ tenancy: 'platform', reason: scope.reason }, 'Transaction hors périmètre de collectivité (plateforme)');
-      await manager.query(
-        `SELECT set_config('parvis.platform', 'on', true), set_config('parvis.collectivity_ids', '', true),
+  if (scope.kind === 'platform') {
+    options.logger?.info({ tenancy: 'platform', reason: scope.reason }, 'Transaction hors périmètre de collectivité (plateforme)');
+  }
+  // BEGIN and the tenant switch travel in ONE round trip: a simple-protocol query of two statements (no bind
+  // parameters there, hence literals, escaped below; the values were checked by scopeSettings).
+  const begin =
+    scope.kind === 'platform'
+      ? `START TRANSACTION; SELECT set_config('parvis.platform', 'on', true), set_config('parvis.collectivity_ids', '', true),
                 set_config('parvis.account_sub', '', true), set_config('parvis.demand_id', '', true),
-                set_config('parvis.history_rewrite', '', true)`,
-      );
-    } else {
-      await manager.query(
-        `SELECT set_config('role', $1, true), set_config('parvis.platform', 'off', true),
-                set_config('parvis.collectivity_ids', $2, true), set_config('parvis.account_sub', $3, true),
-                set_config('parvis.demand_id', $4, true), set_config('parvis.history_rewrite', '', true)`,
-        [TENANT_ROLE, settings.collectivityIds, settings.accountSub, settings.demandId],
-      );
-    }
+                set_config('parvis.history_rewrite', '', true)`
+      : `START TRANSACTION; SELECT set_config('role', ${sqlLiteral(TENANT_ROLE)}, true), set_config('parvis.platform', 'off', true),
+                set_config('parvis.collectivity_ids', ${sqlLiteral(settings.collectivityIds)}, true),
+                set_config('parvis.account_sub', ${sqlLiteral(settings.accountSub)}, true),
+                set_config('parvis.demand_id', ${sqlLiteral(settings.demandId)}, true), set_config('parvis.history_rewrite', '', true)`;
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query(begin);
+    // What `startTransaction()` would have recorded (its own START TRANSACTION costs a round trip of its own):
+    // TypeORM then commits, rolls back and nests savepoints as usual.
+    const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+    state.isTransactionActive = true;
+    state.transactionDepth = 1;
+    const manager = runner.manager;
     scopes.set(manager, scope);
     try {
-      return await work(manager);
+      const result = await work(manager);
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
     } finally {
       scopes.delete(manager);
     }
-  });
+  } catch (error) {
+    // A failed BEGIN statement leaves no transaction open; anything else was rolled back above.
+    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    throw error;
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * A tenant transaction of plain statements in ONE round trip: `START TRANSACTION`, the tenant switch, `statements`
+ * (SQL whose values are all literals — `sqlLiteral` — since a simple-protocol query has no bind parameters),
+ * `COMMIT`, sent as one simple-protocol query. Returns the results of `statements`, in order. On an error the rest
+ * is skipped by PostgreSQL and the transaction rolled back here. Agent, citizen and tracking scopes only (a
+ * platform transaction is logged with its reason: `withTenant`).
+ */
+export async function withTenantInOneTrip(
+  dataSource: DataSource,
+  scope: Exclude<TenantScope, { kind: 'platform' }>,
+  statements: string,
+): Promise<{ rows: Record<string, unknown>[] }[]> {
+  const settings = scopeSettings(scope);
+  const sql = `START TRANSACTION;
+SELECT set_config('role', ${sqlLiteral(TENANT_ROLE)}, true), set_config('parvis.platform', 'off', true),
+       set_config('parvis.collectivity_ids', ${sqlLiteral(settings.collectivityIds)}, true),
+       set_config('parvis.account_sub', ${sqlLiteral(settings.accountSub)}, true),
+       set_config('parvis.demand_id', ${sqlLiteral(settings.demandId)}, true), set_config('parvis.history_rewrite', '', true);
+${statements};
+COMMIT`;
+  const runner = dataSource.createQueryRunner();
+  try {
+    // The driver's own client: TypeORM's `query` keeps only a single statement's rows.
+    const client = (await runner.connect()) as { query(text: string): Promise<{ rows: Record<string, unknown>[] }[]> };
+    try {
+      const results = await client.query(sql);
+      return results.slice(2, -1);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * A PostgreSQL string literal (the algorithm of node-postgres' `escapeLiteral`: quotes doubled, and with a
+ * backslash, backslashes doubled under the `E''` syntax, so the result does not depend on
+ * `standard_conforming_strings`). NUL cannot be stored in text: refused.
+ */
+export function sqlLiteral(value: string): string {
+  if (value.includes('\0')) throw new Error('Valeur de périmètre invalide (caractère NUL).');
+  const quoted = `'${value.replace(/'/g, "''")}'`;
+  return value.includes('\\') ? ` E${quoted.replace(/\\/g, '\\\\')}` : quoted;
 }
 
 /** The scope of a manager handed out by `withTenant`, or undefined for any other manager. */

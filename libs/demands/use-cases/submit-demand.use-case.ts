@@ -11,13 +11,13 @@ import type { Demand } from '../entities/demand.entity.js';
 import { conditionEvaluator, type CompiledDefinition, type FileFieldSpec } from '../engine/compiled-definitions.js';
 import { DataSourceOptions } from '../engine/data-source-options.js';
 import { DemandEngine } from '../engine/engine-context.js';
-import { DemandRepository, type NewEvent } from '../repositories/demand.repository.js';
+import { DemandRepository, insertSubmissionInOneTrip, type NewEvent } from '../repositories/demand.repository.js';
 import type { StoredFile } from '../storage/attachment-storage.js';
 import { generateAccessSecret, generateTrackingCode, hashSecret } from '../tracking/tracking-code.js';
 import { agentScope } from '../tenancy/tenant-scope.js';
 import { historyActorOf, requireAccess, scopeOf, type EngineCaller } from './access.js';
 import { engineErrors } from './engine.errors.js';
-import { contactEmailOf, planOutcome, variablesOf, writeJobs, type PlannedJob } from './workflow-outcome.js';
+import { contactEmailOf, planOutcome, variablesOf, type PlannedJob } from './workflow-outcome.js';
 
 /** A file sent with a submission: `fieldId` is a top-level file field, or `<blockId>[<index>].<subFieldId>`. */
 export interface UploadedFile {
@@ -36,6 +36,11 @@ export interface SubmitDemandInput {
   channel?: unknown;
   /** Where citizen notifications go; defaults to the form's first email field. */
   contactEmail?: unknown;
+  /**
+   * Agents only (submission on behalf of a citizen, on an agent channel): the citizen's territorial account, as the
+   * **portal's** pairwise `sub` (the identity's account lookup), so that the demand is in the person's « Mes démarches ».
+   */
+  onBehalfOf?: { accountSub?: unknown };
   /**
    * System only (a workflow's `create_child_demand`): the parent demand. The téléservice slug is looked up in the
    * parent's collectivity, the child belongs to the parent's citizen account, and both histories are linked in
@@ -66,6 +71,8 @@ export class SubmitDemandCommand {
     readonly channel: DemandChannel,
     readonly contactEmail: string | null,
     readonly parent: ParentDemand | null,
+    /** The citizen account an agent filed the demand for (null: without account). */
+    readonly onBehalfOfAccount: string | null = null,
   ) {}
 
   /** Throws DEMAND_REQUEST_INVALID with every problem found. */
@@ -104,6 +111,13 @@ export class SubmitDemandCommand {
       if (!contactEmail) fields.push({ path: 'contactEmail', code: 'INVALID_FORMAT', message: 'Adresse électronique invalide.' });
     }
     if (input.parent !== undefined && caller.kind !== 'system') fields.push({ path: 'parent', code: 'NOT_ALLOWED', message: 'Réservé au moteur.' });
+    let onBehalfOfAccount: string | null = null;
+    if (input.onBehalfOf !== undefined && input.onBehalfOf !== null) {
+      const sub = (input.onBehalfOf as { accountSub?: unknown }).accountSub;
+      if (caller.kind !== 'agent') fields.push({ path: 'onBehalfOf', code: 'NOT_ALLOWED', message: 'Réservé aux agents qui déposent une demande pour un usager.' });
+      else if (typeof sub !== 'string' || !ACCOUNT_SUB.test(sub)) fields.push({ path: 'onBehalfOf.accountSub', code: 'INVALID_FORMAT', message: 'Identifiant de compte usager invalide.' });
+      else onBehalfOfAccount = sub;
+    }
     if (fields.length) {
       for (const file of files) if (!Buffer.isBuffer(file.content)) file.content.destroy();
       throw engineErrors.requestInvalid(fields);
@@ -116,6 +130,8 @@ export class SubmitDemandCommand {
       channel,
       contactEmail,
       caller.kind === 'system' ? (input.parent ?? null) : null,
+      // An agent's channel is never `web` (checked above): the link is only recorded for a demand typed in by an agent.
+      caller.kind === 'agent' && channel !== 'web' ? onBehalfOfAccount : null,
     );
   }
 }
@@ -297,7 +313,7 @@ export class SubmitDemand {
     const { caller } = command;
     const id = randomUUID();
     const accessSecret = caller.kind === 'anonymous' ? generateAccessSecret() : null;
-    const accountSub = caller.kind === 'citizen' ? caller.sub : (command.parent?.accountSub ?? null);
+    const accountSub = caller.kind === 'citizen' ? caller.sub : (command.parent?.accountSub ?? command.onBehalfOfAccount ?? null);
     const collectivityId = teleservice.collectivityId;
     const collectivityName = await this.engine.directory.nameOf(collectivityId);
     const actor = historyActorOf(caller);
@@ -308,7 +324,7 @@ export class SubmitDemand {
       const result: ApplyResult = definition.workflow.start({ now: now.toISOString(), actor: workflowActor, variables: variablesOf(facts), evaluator: conditionEvaluator });
       if (!result.ok) throw result.error;
       const outcome = planOutcome({ demand: facts, definition, result, actor, lockVersion: 1, now, contactEmail: contactEmailOf(definition, data, command.contactEmail) });
-      return { result, outcome };
+      return { result, outcome, code: trackingCode };
     };
     const code = generateTrackingCode();
     let planned = plan(code);
@@ -322,37 +338,61 @@ export class SubmitDemand {
         versionNumber: definition.version.number,
         label: 'Demande déposée',
         ...(command.parent ? { parentDemandId: command.parent.demandId } : {}),
+        // Who filed it for whom: the actor is the agent, this is the citizen's account.
+        ...(command.onBehalfOfAccount ? { onBehalfOf: { accountSub: command.onBehalfOfAccount } } : {}),
       },
     };
 
     // Citizens' and anonymous submissions are written in the competent collectivity's scope: their own scope may
     // not write the internal part of the history (deferred effects, internal statuses) — see writeScopeFor.
     const scope = caller.kind === 'citizen' || caller.kind === 'anonymous' ? agentScope([collectivityId]) : scopeOf(caller, id);
-    const demand = await this.engine.transaction(scope, async (manager) => {
-      const repository = new DemandRepository(manager);
-      let first = true;
-      const inserted = await repository.insertDemand(
-        {
-          id,
-          collectivityId,
-          teleserviceId: teleservice.id,
-          versionId: definition.version.id,
-          accountSub,
-          accessSecretHash: accessSecret ? hashSecret(accessSecret) : null,
-          channel: command.channel,
-          submittedByAgent: caller.kind === 'agent' ? caller.sub : null,
-          data,
-          backofficeData: planned.outcome.changes.backofficeData ?? {},
-          status: planned.result.state.statusId,
-          workflowState: { ...planned.result.state },
-          assignedFunction: planned.outcome.changes.assignedFunction ?? null,
-          assignedAgent: planned.outcome.changes.assignedAgent ?? null,
+    // The jobs this submission queues besides the workflow's: routing (mutualised) or delivery (a commune's own).
+    const extraJobs: PlannedJob[] = [];
+    if (teleservice.kind === 'mutualised') extraJobs.push({ job: 'demand.route', payload: { demandId: id }, key: `demand/${id}/route` });
+    // A commune's own téléservice: delivered by the commune's membership (GRU and agents' mails, connector, relay).
+    if (teleservice.kind === 'communal') extraJobs.push({ job: 'demand.deliver', payload: { demandId: id }, key: `demand/${id}/deliver` });
+    const demandRow = {
+      id,
+      collectivityId,
+      teleserviceId: teleservice.id,
+      versionId: definition.version.id,
+      accountSub,
+      accessSecretHash: accessSecret ? hashSecret(accessSecret) : null,
+      channel: command.channel,
+      submittedByAgent: caller.kind === 'agent' ? caller.sub : null,
+      data,
+    };
+    // The rows for a tracking code; a collision drew another code: plan again so that messages carry the right one.
+    const rowsFor = (trackingCode: string) => {
+      if (trackingCode !== planned.code) planned = plan(trackingCode);
+      const { outcome, result } = planned;
+      return {
+        demand: {
+          ...demandRow,
+          backofficeData: outcome.changes.backofficeData ?? {},
+          status: result.state.statusId,
+          workflowState: { ...result.state },
+          assignedFunction: outcome.changes.assignedFunction ?? null,
+          assignedAgent: outcome.changes.assignedAgent ?? null,
           submittedAt: now,
         },
-        { generateCode: () => (first ? ((first = false), code) : generateTrackingCode()) },
-      );
-      // A tracking-code collision drew another code: plan again so that messages carry the right one.
-      if (inserted.trackingCode !== code) planned = plan(inserted.trackingCode);
+        events: [submittedEvent, ...outcome.events],
+        outbox: [...outcome.jobs, ...extraJobs].map((job) => this.engine.outbox.prepare(job.job, job.payload, { key: job.key, delayMs: job.delayMs })),
+      };
+    };
+    let draws = 0;
+    const generateCode = () => (draws++ === 0 ? code : generateTrackingCode());
+    // Without files nor parent (the common case, e.g. the partners' API): the whole transaction in ONE round trip —
+    // BEGIN, the tenant switch, the demand + its history + its outbox rows in one statement, COMMIT.
+    if (attachments.length === 0 && !command.parent && scope.kind !== 'platform') {
+      const demand = await insertSubmissionInOneTrip(this.engine.dataSource, scope, rowsFor, { generateCode });
+      return { demand, accessSecret, citizenStatus: definition.workflow.citizenStatus(planned.result.state), teleservice };
+    }
+    // Otherwise one transaction: BEGIN and the tenant switch in one round trip (withTenant), then the same statement,
+    // the attachments and the parent's event, then COMMIT.
+    const demand = await this.engine.transaction(scope, async (manager) => {
+      const repository = new DemandRepository(manager);
+      const inserted = await repository.insertSubmission(rowsFor, { generateCode });
       for (const attachment of attachments) {
         await repository.insertAttachment(inserted, {
           fieldId: attachment.fieldId,
@@ -364,7 +404,6 @@ export class SubmitDemand {
           at: now,
         });
       }
-      await repository.appendEvents(inserted, [submittedEvent, ...planned.outcome.events]);
       if (command.parent) {
         await repository.appendEvent(
           { id: command.parent.demandId, collectivityId: command.parent.collectivityId },
@@ -384,11 +423,6 @@ export class SubmitDemand {
           },
         );
       }
-      const jobs: PlannedJob[] = [...planned.outcome.jobs];
-      if (teleservice.kind === 'mutualised') jobs.push({ job: 'demand.route', payload: { demandId: id }, key: `demand/${id}/route` });
-      // A commune's own téléservice: delivered by the commune's membership (GRU and agents' mails, connector, relay).
-      if (teleservice.kind === 'communal') jobs.push({ job: 'demand.deliver', payload: { demandId: id }, key: `demand/${id}/deliver` });
-      await writeJobs(this.engine.outbox, manager, jobs);
       return inserted;
     });
     return { demand, accessSecret, citizenStatus: definition.workflow.citizenStatus(planned.result.state), teleservice };
@@ -406,6 +440,8 @@ const FILE_EXPECTED_MESSAGE = 'Envoyez les fichiers de ce champ avec la demande,
 const BLOCK_FILE_PATH = /^([A-Za-z][A-Za-z0-9_-]{0,62})\[(\d{1,3})\]\.([A-Za-z][A-Za-z0-9_-]{0,62})$/;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A territorial account's pairwise `sub` as the identity gives it (hex HMAC-SHA-256). */
+const ACCOUNT_SUB = /^[0-9a-f]{64}$/;
 
 /** Storage keys referenced by the cleaned data's file fields (top level and block items), with their path and name. */
 function referencedKeys(data: Record<string, unknown>, definition: CompiledDefinition): Map<string, { fieldId: string; name: string }> {

@@ -21,6 +21,16 @@ export interface OutboxAddResult {
   created: boolean;
 }
 
+/** An `outbox_message` row ready to insert (`payload` is JSON text). */
+export interface OutboxRow {
+  jobName: JobName;
+  payload: string;
+  jobKey: string;
+  correlationId: string | null;
+  createdAt: Date;
+  availableAt: Date;
+}
+
 export const JOB_PAYLOAD_INVALID = 'JOB_PAYLOAD_INVALID';
 export const JOB_UNKNOWN = 'JOB_UNKNOWN';
 
@@ -43,6 +53,23 @@ export class OutboxService {
         "OutboxService.add doit recevoir le gestionnaire d'une transaction ouverte (dataSource.transaction(async (manager) => …)).",
       );
     }
+    const row = this.prepare(job, payload, options);
+    const rows: { id: string }[] = await manager.query(
+      `INSERT INTO "outbox_message" ("job_name", "payload", "job_key", "correlation_id", "created_at", "available_at")
+       VALUES ($1, $2::jsonb, $3, $4, $5, $6)
+       ON CONFLICT ("job_key") DO NOTHING
+       RETURNING "id"`,
+      [row.jobName, row.payload, row.jobKey, row.correlationId, row.createdAt, row.availableAt],
+    );
+    return { jobKey: row.jobKey, created: rows.length === 1 };
+  }
+
+  /**
+   * The outbox row `add` would write, checked (job in the catalogue, payload, delay) but not written: for a
+   * caller that inserts it in a statement of its own (a submission's single INSERT … WITH). The row must still be
+   * written in the caller's transaction, `ON CONFLICT ("job_key") DO NOTHING`.
+   */
+  prepare<Name extends JobName>(job: Name, payload: JobInput<Name>, options: OutboxAddOptions = {}): OutboxRow {
     if (!isJobName(job)) throw DomainError.invalid(JOB_UNKNOWN, `La tâche « ${String(job)} » n'existe pas dans le catalogue.`);
     const parsed = JOB_CATALOGUE[job].payload.safeParse(payload);
     if (!parsed.success) {
@@ -59,15 +86,14 @@ export class OutboxService {
         { path: 'delayMs', code: 'INVALID', message: 'délai invalide' },
       ]);
     }
-    const jobKey = jobKeyFor(job, options.key);
     const now = this.clock.now();
-    const rows: { id: string }[] = await manager.query(
-      `INSERT INTO "outbox_message" ("job_name", "payload", "job_key", "correlation_id", "created_at", "available_at")
-       VALUES ($1, $2::jsonb, $3, $4, $5, $6)
-       ON CONFLICT ("job_key") DO NOTHING
-       RETURNING "id"`,
-      [job, JSON.stringify(parsed.data), jobKey, currentCorrelationId() ?? null, now, new Date(now.getTime() + delayMs)],
-    );
-    return { jobKey, created: rows.length === 1 };
+    return {
+      jobName: job,
+      payload: JSON.stringify(parsed.data),
+      jobKey: jobKeyFor(job, options.key),
+      correlationId: currentCorrelationId() ?? null,
+      createdAt: now,
+      availableAt: new Date(now.getTime() + delayMs),
+    };
   }
 }

@@ -1,5 +1,6 @@
 import type { FieldError } from '#core';
 import type { z } from 'zod';
+import { CUSTOM_DOCUMENT } from '../templates/document-template.js';
 import { checkTemplate } from '../templates/templates.js';
 import { contrastRatio, MIN_BADGE_CONTRAST_ON_WHITE } from './colour.js';
 import { codeForMessage, workflowDefinitionSchema, type WorkflowDefinition } from './workflow-definition.schema.js';
@@ -277,9 +278,21 @@ function checkReferences(root: Json, options: WorkflowValidationOptions, errors:
         case 'comment':
           tpl('text');
           break;
-        case 'attach_document':
+        case 'attach_document': {
           tpl('filename');
+          const template = asRecord(action.template);
+          if (template) {
+            tpl('title', template.title, `${at}/template/title`);
+            tpl('body', template.body, `${at}/template/body`);
+          }
+          if (action.documentTemplate === CUSTOM_DOCUMENT && !template) {
+            errors.push({ path: `${at}/template`, code: 'REQUIRED', message: 'Rédigez le modèle du document (titre et texte).' });
+          }
+          if (template && typeof action.documentTemplate === 'string' && action.documentTemplate !== CUSTOM_DOCUMENT) {
+            errors.push({ path: `${at}/documentTemplate`, code: 'TEMPLATE_UNUSED', message: `Choisissez le modèle « ${CUSTOM_DOCUMENT} » pour utiliser le document rédigé.` });
+          }
           break;
+        }
         case 'set_backoffice_fields':
           asArray(action.fields).forEach((raw, k) => {
             const entry = asRecord(raw);

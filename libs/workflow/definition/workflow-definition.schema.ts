@@ -140,10 +140,22 @@ export const commentActionSchema = z.strictObject({
 export const attachDocumentActionSchema = z.strictObject({
   ...common,
   kind: z.literal('attach_document'),
-  /** Identifier of a document template known to the engine (e.g. an ODT/PDF model). */
+  /**
+   * A document model of the engine (`recapitulatif`, `accuse-reception`, …), or `personnalise`: the document is
+   * then written by the authors in `template` (versioned with the workflow).
+   */
   documentTemplate: z.string().trim().min(1).max(200),
   filename: requiredTemplate,
   visibility,
+  /** The authors' document (`documentTemplate: 'personnalise'`): Handlebars over the demand's variables. */
+  template: z.optional(
+    z.strictObject({
+      /** The document's title (a template too). */
+      title: requiredTemplate,
+      /** The text: lines starting with `# ` / `## ` (or in `<h1>`/`<h2>`) are headings, `**line**` (or `<b>`) bold. */
+      body: requiredTemplate,
+    }),
+  ),
 });
 
 export const setBackofficeFieldsActionSchema = z.strictObject({

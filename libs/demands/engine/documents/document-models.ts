@@ -1,4 +1,5 @@
 import type { SummaryEntry } from '#forms';
+import type { RenderedDocument } from '#workflow';
 import type { PdfDocument, PdfLine } from './minimal-pdf.js';
 
 /** What a document model is rendered from. */
@@ -85,4 +86,21 @@ export function documentFor(id: string, facts: DocumentFacts): PdfDocument {
   }
   lines.push({ text: `Document établi le ${PARIS_DATE.format(facts.now)} par ${facts.collectivityName}.`, size: 9, spaceBefore: 24 });
   return { title: model.title, lines };
+}
+
+/**
+ * The document the authors wrote (`documentTemplate: 'personnalise'`, rendered by #workflow's
+ * `renderDocumentTemplate`), framed like the models: the collectivity's name, the title, the text, the date.
+ */
+export function documentFromTemplate(rendered: RenderedDocument, facts: Pick<DocumentFacts, 'collectivityName' | 'now'>): PdfDocument {
+  const title = rendered.title || 'Document';
+  return {
+    title,
+    lines: [
+      { text: facts.collectivityName, bold: true, size: 12 },
+      { text: title, bold: true, size: 18, spaceBefore: 18 },
+      ...rendered.lines.map((line, i) => (i === 0 ? { ...line, spaceBefore: Math.max(line.spaceBefore ?? 0, 8) } : line)),
+      { text: `Document établi le ${PARIS_DATE.format(facts.now)} par ${facts.collectivityName}.`, size: 9, spaceBefore: 24 },
+    ],
+  };
 }
