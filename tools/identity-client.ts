@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ClientService, SigningKeys, SUPPORTED_SCOPES, type ClientView } from '#accounts';
+import { AdminEvent } from '#agents';
 import { createLogger, DomainError, loadConfig, SystemClock } from '#core';
 import { connectWithRetry } from '#db';
 import { databaseUrlFromEnv, EXIT_USAGE, platformDataSource, runCli } from './cli-support.js';
@@ -16,17 +17,20 @@ import { databaseUrlFromEnv, EXIT_USAGE, platformDataSource, runCli } from './cl
  *   list
  *   rotate-secret --id mairie-givors
  *   rotate-signing-key          (the identity apps pick the new key up at their next start)
+ *   delete <client_id> --yes    (revokes its grants, codes and tokens, then deletes it: ClientService.remove, as
+ *                                the back office's /plateforme/clients does; journalled as `client.deleted`)
  *
  * A secret is printed once, at creation or rotation: give it to the partner through a safe channel.
  * Exit codes: 0 done, 1 failure, 64 bad arguments, 78 bad configuration.
  */
-const USAGE = `Usage : node dist/tools/identity-client.js <create|list|rotate-secret|rotate-signing-key> [options]
+const USAGE = `Usage : node dist/tools/identity-client.js <create|list|rotate-secret|rotate-signing-key|delete> [options]
   create --id <id> --name <nom> --redirect-uri <uri> [--redirect-uri <uri>…] [--post-logout-uri <uri>…]
          [--backchannel-logout-uri <uri>] [--scopes "<portées>"] [--no-consent] [--collectivity <uuid>]
          [--purpose "<finalité>"] [--public]
   list
   rotate-secret --id <id>
   rotate-signing-key
+  delete <id> --yes   (supprime le client et révoque ses autorisations et jetons ; --yes confirme)
 Portées possibles : ${SUPPORTED_SCOPES.join(', ')}`;
 
 function describe(client: ClientView): string {
@@ -43,8 +47,9 @@ function describe(client: ClientView): string {
 runCli('identity-client', async () => {
   const [command, ...rest] = process.argv.slice(2);
   let values: Record<string, string | string[] | boolean | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: rest,
       options: {
         id: { type: 'string' },
@@ -57,16 +62,31 @@ runCli('identity-client', async () => {
         collectivity: { type: 'string' },
         purpose: { type: 'string' },
         public: { type: 'boolean' },
+        yes: { type: 'boolean' },
       },
+      allowPositionals: command === 'delete',
       strict: true,
     }));
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return EXIT_USAGE;
   }
-  if (!['create', 'list', 'rotate-secret', 'rotate-signing-key'].includes(command ?? '')) {
+  if (!['create', 'list', 'rotate-secret', 'rotate-signing-key', 'delete'].includes(command ?? '')) {
     console.error(USAGE);
     return EXIT_USAGE;
+  }
+  if (command === 'delete') {
+    // `delete <id>` (or `--id <id>`), and `--yes`: nothing is touched without it.
+    const target = positionals.length === 1 && !values.id ? positionals[0] : positionals.length === 0 ? (values.id as string | undefined) : undefined;
+    if (!target) {
+      console.error(`Donnez un seul identifiant de client : delete <id> --yes\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    if (!values.yes) {
+      console.error(`La suppression du client « ${target} » révoque aussitôt ses autorisations et ses jetons, et ne peut pas être annulée. Relancez avec --yes pour confirmer.`);
+      return EXIT_USAGE;
+    }
+    values.id = target;
   }
   // The tool needs the database and the identity secrets only; REDIS_URL is not used here.
   const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', ...process.env, DATABASE_URL: databaseUrlFromEnv() });
@@ -93,6 +113,17 @@ runCli('identity-client', async () => {
       console.error(`--id est obligatoire.\n${USAGE}`);
       return EXIT_USAGE;
     }
+    if (command === 'delete') {
+      const name = (await clients.get(id))?.name ?? null;
+      const { artefactsRevoked } = await clients.remove(id);
+      // The administration journal, like the back office's deletion (no person here: the command line).
+      const journal = dataSource.getRepository(AdminEvent);
+      await journal.save(
+        journal.create({ collectivityId: null, actorSub: 'ligne-de-commande', actorEmail: null, action: 'client.deleted', subject: id, details: { name, artefactsRevoked, via: 'identity-client' }, createdAt: new Date() }),
+      );
+      console.log(`Client « ${id} » supprimé ; ${artefactsRevoked} autorisation(s), code(s) et jeton(s) révoqué(s).`);
+      return 0;
+    }
     if (command === 'rotate-secret') {
       const secret = await clients.rotateSecret(id);
       console.log(`Nouveau secret de ${id} (affiché une seule fois ; l'ancien ne fonctionne plus) :\n${secret}`);
@@ -116,7 +147,7 @@ runCli('identity-client', async () => {
   } catch (error) {
     if (error instanceof DomainError) {
       console.error([error.message, ...(error.fields ?? []).map((f) => `  - ${f.path} : ${f.message}`)].join('\n'));
-      return EXIT_USAGE;
+      return error.kind === 'not_found' ? 1 : EXIT_USAGE;
     }
     throw error;
   } finally {

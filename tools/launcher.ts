@@ -213,6 +213,45 @@ class Launcher {
       }
     }
 
+    // « Dites-le-nous une fois »: the API Particulier double (libs/testing, development only) when no API Particulier
+    // is configured, started in this process and stopped with the services; the apps are pointed at it.
+    if (!env.API_PARTICULIER_URL && config.env !== 'production') {
+      let port = Number(env.API_PARTICULIER_DOUBLE_PORT || 3006);
+      if (port === 0) port = await platform.freePort();
+      if (await platform.portAnswers(port, probeHost)) {
+        this.warn(`Le port ${port} (API_PARTICULIER_DOUBLE_PORT) est déjà utilisé : double d’API Particulier non lancé, données de l’administration non transmises.`);
+      } else {
+        const { startApiParticulierDouble } = await import('#testing');
+        const double = await this.startService('Double d’API Particulier', async () => {
+          const started = await startApiParticulierDouble({ port, host: probeHost, token: 'dev-only-api-particulier-token' });
+          return { ...started, stop: () => started.close() };
+        });
+        if (this.stopping) return;
+        Object.assign(env, { API_PARTICULIER_URL: double.url, API_PARTICULIER_TOKEN: double.token, API_PARTICULIER_RECIPIENT: env.API_PARTICULIER_RECIPIENT || '20004697700019' });
+        this.info(`Double d’API Particulier démarré sur ${double.url} (développement seulement, ce n’est pas API Particulier).`);
+      }
+    }
+
+    // Professional accounts: the company-registry double (libs/testing, development only, the API Recherche
+    // d'entreprises' format, leaders matching the FranceConnect simulator's identities) when COMPANY_REGISTRY_URL is
+    // unset; started in this process and stopped with the services; the apps are pointed at it.
+    if (!env.COMPANY_REGISTRY_URL && config.env !== 'production') {
+      let port = Number(env.COMPANY_REGISTRY_DOUBLE_PORT || 3007);
+      if (port === 0) port = await platform.freePort();
+      if (await platform.portAnswers(port, probeHost)) {
+        this.warn(`Le port ${port} (COMPANY_REGISTRY_DOUBLE_PORT) est déjà utilisé : double du répertoire des entreprises non lancé, les entreprises seront vérifiées auprès de l’API Recherche d’entreprises.`);
+      } else {
+        const { startCompanyRegistryDouble } = await import('#testing');
+        const registry = await this.startService('Double du répertoire des entreprises', async () => {
+          const started = await startCompanyRegistryDouble({ port, host: probeHost });
+          return { ...started, stop: () => started.close() };
+        });
+        if (this.stopping) return;
+        env.COMPANY_REGISTRY_URL = registry.url;
+        this.info(`Double du répertoire des entreprises démarré sur ${registry.url} (développement seulement : entreprises fictives, dirigeants du simulateur FranceConnect).`);
+      }
+    }
+
     // 2. PostgreSQL and Redis.
     const verbose = ['debug', 'trace'].includes(config.logLevel);
     let postgresWhere: string;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AgentsModule } from '#agents';
-import { AgentBulkOperations, AgentExportQueries, AgentInboxQueries, AgentSavedViews, AgentStatistics, AssignDemand, CommentOnDemand, DemandEngineModule, RerouteDemand } from '#demands';
+import { AgentBulkOperations, AgentExportQueries, AgentInboxQueries, AgentSavedViews, AgentStatistics, AssignDemand, CommentOnDemand, DemandEngineModule, RerouteDemand, ReturnDemandToMetropolis } from '#demands';
 import { AgentNotificationsModule } from '#notifications';
 import { TerritoryModule } from '#territory';
 import { WebSessionModule } from '#web-session';
@@ -9,6 +10,7 @@ import { AgentGuard } from './agent.guard.js';
 import { BuilderModule } from './builder/builder.module.js';
 import { DemandsController } from './demands.controller.js';
 import { HomeController } from './home.controller.js';
+import { NavigationInterceptor } from './navigation.js';
 import { OnBehalfModule } from './on-behalf/on-behalf.module.js';
 import { PreferencesController } from './preferences.controller.js';
 import { StatisticsController } from './statistics.controller.js';
@@ -26,6 +28,6 @@ import { StatisticsController } from './statistics.controller.js';
     OnBehalfModule,
   ],
   controllers: [HomeController, DemandsController, PreferencesController, StatisticsController],
-  providers: [AgentGuard, AgentInboxQueries, AgentExportQueries, AgentSavedViews, AgentBulkOperations, AgentStatistics, CommentOnDemand, AssignDemand, RerouteDemand],
+  providers: [AgentGuard, AgentInboxQueries, AgentExportQueries, AgentSavedViews, AgentBulkOperations, AgentStatistics, CommentOnDemand, AssignDemand, RerouteDemand, ReturnDemandToMetropolis, { provide: APP_INTERCEPTOR, useClass: NavigationInterceptor }],
 })
 export class BackofficeModule {}

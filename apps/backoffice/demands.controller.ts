@@ -18,6 +18,9 @@ import {
   PostMessageCommand,
   RerouteDemand,
   RerouteDemandCommand,
+  ReturnDemandCommand,
+  ReturnDemandToMetropolis,
+  RETURNED_EVENT,
   type AgentDemandView,
   type EngineCaller,
 } from '#demands';
@@ -28,6 +31,10 @@ import { exportFileName, writeCsv, writeOds } from './exports.js';
 import { COLUMNS, parseListing, type ListingForm } from './listing.js';
 import { readMultipart } from './multipart.js';
 
+/**
+ * The back office's base links, kept for the modules that still pass a `navigation` (builder, on-behalf): every page's
+ * menu is in fact the one `NavigationInterceptor` (navigation.ts) builds from the agent's roles at render time.
+ */
 export const NAVIGATION = (current: 'dashboard' | 'demands' | 'statistics' | 'preferences') => [
   { href: '/tableau-de-bord', label: 'Tableau de bord', current: current === 'dashboard' },
   { href: '/demandes', label: 'Demandes', current: current === 'demands' },
@@ -57,6 +64,7 @@ const EVENT_LABELS: Record<string, string> = {
   relayed_by_email: 'Demande relayée par courriel',
   delivery_blocked: 'Transmission bloquée',
   rerouted: 'Demande réorientée',
+  returned_to_metropolis: 'Demande renvoyée à la métropole',
   collectivity_changed: 'Changement de collectivité',
   backoffice_fields_set: 'Champs de gestion modifiés',
   api_triggered: 'Déclenchement par un système partenaire',
@@ -108,6 +116,7 @@ export class DemandsController {
     private readonly exports: AgentExportQueries,
     private readonly views: AgentSavedViews,
     private readonly bulk: AgentBulkOperations,
+    private readonly returns: ReturnDemandToMetropolis,
   ) {}
 
   @Get()
@@ -150,9 +159,9 @@ export class DemandsController {
     const shown = new Set<string>(listing.columns);
     const notice = NOTICES_LIST[one(query.fait)]?.(one(query.code)) ?? null;
     const bulkActions = await this.inbox.bulkActions(page.items);
+    const returned = await this.returns.flags(caller, page.items.map((d) => d.id));
     res.status(errors.length ? 422 : 200).render('inbox', {
       pageTitle: 'Demandes',
-      navigation: NAVIGATION('demands'),
       form,
       errors,
       notice,
@@ -194,6 +203,8 @@ export class DemandsController {
         mine: demand.assignedAgent === caller.sub,
         submittedAt: formatDateTime(demand.submittedAt),
         submittedIso: demand.submittedAt.toISOString(),
+        returnedFrom: returned.get(demand.id)?.from ?? null,
+        returnedReason: returned.get(demand.id)?.reason ?? '',
       })),
       nextHref: link('apres', page.next),
       previousHref: link('avant', page.previous),
@@ -303,7 +314,6 @@ export class DemandsController {
       if (!(error instanceof DomainError) || error.kind !== 'invalid') throw error;
       res.status(422).render('bulk', {
         pageTitle: 'Opération groupée',
-        navigation: NAVIGATION('demands'),
         errors: (error.fields?.length ? error.fields : [{ message: error.message }]).map((f) => ({ message: f.message })),
       });
     }
@@ -316,7 +326,6 @@ export class DemandsController {
     const processed = view.done + view.failed;
     res.render('bulk', {
       pageTitle: 'Opération groupée',
-      navigation: NAVIGATION('demands'),
       errors: [],
       operation: {
         id: view.id,
@@ -341,7 +350,6 @@ export class DemandsController {
     const titles = await this.inbox.teleserviceTitles(demands.map((d) => d.teleserviceId));
     res.render('citizen-card', {
       pageTitle: `Demandes de l’usager de ${demand.trackingCode}`,
-      navigation: NAVIGATION('demands'),
       demand: { id: demand.id, trackingCode: demand.trackingCode },
       hasAccount: demand.accountSub !== null,
       demands: demands.map((d) => ({
@@ -354,6 +362,8 @@ export class DemandsController {
         submittedIso: d.submittedAt.toISOString(),
         statusLabel: labels.get(d.id)?.statusLabel ?? d.status,
         closed: d.closedAt !== null,
+        channel: CHANNEL_LABELS[d.channel] ?? d.channel,
+        byAgent: d.submittedByAgent !== null,
       })),
     });
   }
@@ -456,6 +466,22 @@ export class DemandsController {
   }
 
   /**
+   * A commune's agent sends back to the metropolis a demand that is not the commune's, with a required reason. It
+   * leaves the commune's sight (row-level security): back to the inbox with a notice.
+   */
+  @Post(':id/renvoi')
+  async returnToMetropolis(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const reason = typeof body.motif === 'string' ? body.motif.slice(0, 10_000) : '';
+    let code = '';
+    const ok = await this.attempt(req, res, id, null, { errorField: 'renvoi-motif', returnText: reason }, async () => {
+      const { demand } = await this.returns.execute(ReturnDemandCommand.create(agentCaller(req.agent!), { demandId: id, reason, expectedVersion: one(body.version) || undefined }));
+      code = demand.trackingCode;
+    });
+    if (ok) res.redirect(303, `/demandes?fait=renvoi&code=${encodeURIComponent(code)}`);
+  }
+
+  /**
    * Runs a write; on success redirects to the demand page with its notice (when `done` is set). A refusal shows
    * the page again with its French message (409 for a concurrent change, 403, else 422). Another collectivity's
    * demand: 404, nothing changes.
@@ -465,7 +491,7 @@ export class DemandsController {
     res: Response,
     id: string,
     done: string | null,
-    echo: { failedAction?: string; comment?: string; commentText?: string; messageText?: () => string; errorField?: string },
+    echo: { failedAction?: string; comment?: string; commentText?: string; messageText?: () => string; errorField?: string; returnText?: string },
     work: () => Promise<unknown>,
   ): Promise<boolean> {
     try {
@@ -478,7 +504,15 @@ export class DemandsController {
       const detail = error.fields?.length ? `${error.message} ${error.fields.map((f) => f.message).join(' ')}` : error.message;
       res.status(status).render(
         'demand',
-        await this.demandPage(caller, view, { error: detail, errorField: echo.errorField, failedAction: echo.failedAction, comment: echo.comment, commentText: echo.commentText, messageText: echo.messageText?.() }),
+        await this.demandPage(caller, view, {
+          error: detail,
+          errorField: echo.errorField,
+          failedAction: echo.failedAction,
+          comment: echo.comment,
+          commentText: echo.commentText,
+          messageText: echo.messageText?.(),
+          returnText: echo.returnText,
+        }),
       );
       return false;
     }
@@ -489,7 +523,7 @@ export class DemandsController {
   private async demandPage(
     caller: EngineCaller,
     view: AgentDemandView,
-    extra: { notice?: string | null; error?: string; errorField?: string; failedAction?: string; comment?: string; commentText?: string; messageText?: string },
+    extra: { notice?: string | null; error?: string; errorField?: string; failedAction?: string; comment?: string; commentText?: string; messageText?: string; returnText?: string },
   ) {
     const { demand } = view;
     const sub = caller.kind === 'agent' ? caller.sub : '';
@@ -506,10 +540,15 @@ export class DemandsController {
     const assignedTo = demand.assignedAgent ? agentName(demand.assignedAgent) : demand.assignedFunction ? `la fonction « ${functionLabel(demand.assignedFunction)} »` : null;
     const mayReroute = await this.reroute.allowed(caller);
     const communes = mayReroute ? (await this.territory.listCommunes()).filter((c) => c.id !== demand.collectivityId).map((c) => ({ id: c.id, name: c.name })) : [];
+    const mayReturn = await this.returns.returnable(caller, demand);
+    // « Renvoyée par <commune> » until a metropolis agent re-routes it (the latest of the two events decides).
+    const lastMove = view.history.filter((e) => e.kind === RETURNED_EVENT || e.kind === 'rerouted').at(-1);
+    const returnedPayload = lastMove?.kind === RETURNED_EVENT ? (lastMove.payload as { from?: { name?: string }; reason?: string }) : null;
+    const returned = returnedPayload && lastMove ? { from: returnedPayload.from?.name ?? '', reason: returnedPayload.reason ?? '', at: lastMove.at } : null;
     const internalComments = view.history.filter((e) => e.kind === 'comment' && e.visibility === 'internal');
+    const filing = filingOf(demand, view.history, agentName);
     return {
       pageTitle: `Demande ${demand.trackingCode}`,
-      navigation: NAVIGATION('demands'),
       demand: {
         id: demand.id,
         trackingCode: demand.trackingCode,
@@ -536,7 +575,11 @@ export class DemandsController {
       ],
       mayReroute,
       communes,
+      mayReturn,
+      returnText: extra.returnText ?? '',
+      returned: returned && { from: returned.from, reason: returned.reason, at: formatDateTime(returned.at) },
       hasAccount: demand.accountSub !== null,
+      filing,
       internalComments: internalComments
         .slice()
         .reverse()
@@ -594,6 +637,7 @@ const FIELD_OPS = [
 /** Notices of the listing after a POST (`?fait=`, `&code=` a tracking code). */
 const NOTICES_LIST: Record<string, (code: string) => string> = {
   reorientation: (code) => `La demande ${code} a été réorientée.`,
+  renvoi: (code) => `La demande ${code} a été renvoyée à la métropole.`,
   vue: () => 'La vue a été enregistrée.',
   'vue-nom-pris': () => 'La vue n’a pas été enregistrée : vous avez déjà une vue de ce nom.',
   'vue-invalide': () => 'La vue n’a pas été enregistrée : donnez-lui un nom (100 caractères au plus).',
@@ -603,6 +647,38 @@ const NOTICES_LIST: Record<string, (code: string) => string> = {
 
 /** Where the page scrolls back to after a POST. */
 const ANCHORS: Record<string, string> = { commentaire: 'commentaires-titre', message: 'messages-titre', attribution: 'attribution-titre' };
+
+/**
+ * Who filed the demand and for whom: the citizen online, a partner system, or an agent on their behalf (the
+ * `submitted` event's actor, else `submitted_by_agent`); and whether it is linked to a territorial account. The
+ * account is never shown by its `sub`: by the name the filing recorded (`payload.onBehalfOf.name`), if any.
+ */
+function filingOf(
+  demand: { channel: string; accountSub: string | null; submittedByAgent: string | null },
+  history: readonly { kind: string; actor: { type: string; sub?: string | null }; payload?: Record<string, unknown> | null }[],
+  agentName: (sub: string | null) => string | null,
+): { by: string; onBehalf: boolean; account: string } {
+  const submitted = history.find((e) => e.kind === 'submitted');
+  const agentSub = submitted?.actor.type === 'agent' ? (submitted.actor.sub ?? null) : demand.submittedByAgent;
+  const onBehalf = agentSub !== null && demand.channel !== 'web' && demand.channel !== 'api';
+  const recorded = (submitted?.payload?.onBehalfOf ?? null) as { name?: unknown; displayName?: unknown } | null;
+  const name = [recorded?.name, recorded?.displayName].find((v): v is string => typeof v === 'string' && v.trim() !== '');
+  const by = onBehalf
+    ? `Agent (${agentName(agentSub) ?? 'un agent'}), pour l’usager`
+    : submitted?.actor.type === 'partner' || demand.channel === 'api'
+      ? 'Système partenaire'
+      : submitted?.actor.type === 'agent'
+        ? `Agent (${agentName(agentSub) ?? 'un agent'})`
+        : 'L’usager';
+  const account = demand.accountSub
+    ? onBehalf
+      ? `Liée au compte territorial de l’usager${name ? ` : ${name}` : ''}`
+      : 'Faite avec le compte territorial de l’usager'
+    : onBehalf
+      ? 'Sans compte territorial : l’usager est informé par courriel'
+      : 'Sans compte territorial';
+  return { by, onBehalf, account };
+}
 
 function assignedDetail(payload: Record<string, unknown> | null | undefined, agentName: (sub: string | null) => string | null, functionLabel: (id: string | null) => string | null): string {
   const to = (payload?.to ?? {}) as { agent?: string | null; function?: string | null };

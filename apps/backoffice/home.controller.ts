@@ -3,7 +3,6 @@ import type { Request, Response } from 'express';
 import { AgentInboxQueries } from '#demands';
 import { AgentGuard } from './agent.guard.js';
 import { agentCaller } from './agent-caller.js';
-import { NAVIGATION } from './demands.controller.js';
 
 const ROLE_LABELS: Record<string, string> = { agent: 'Agent', administrator: 'Administrateur', platform: 'Équipe plateforme' };
 
@@ -30,7 +29,6 @@ export class HomeController {
     const titles = await this.inbox.teleserviceTitles(mine.map((d) => d.teleserviceId));
     return {
       pageTitle: 'Tableau de bord',
-      navigation: NAVIGATION('dashboard'),
       counters: counters.map((c) => ({ ...c, href: `/demandes?teleservice=${c.teleserviceId}`, mineHref: `/demandes?teleservice=${c.teleserviceId}&attribution=moi&etat=ouvertes` })),
       mine: mine.map((d) => ({
         id: d.id,

@@ -3,7 +3,6 @@ import type { Request, Response } from 'express';
 import { DomainError } from '#core';
 import { AgentNotificationPreferences } from '#notifications';
 import { AgentGuard } from './agent.guard.js';
-import { NAVIGATION } from './demands.controller.js';
 
 const MODES = [
   { id: 'instant', label: 'À chaque nouvelle demande', hint: 'Un courriel par demande qui arrive dans vos collectivités (ou par alerte du circuit).' },
@@ -41,7 +40,6 @@ export class PreferencesController {
   private page(mode: string, extra: { notice?: string | null; error?: string }) {
     return {
       pageTitle: 'Mes notifications',
-      navigation: NAVIGATION('preferences'),
       modes: MODES.map((m) => ({ ...m, checked: m.id === mode })),
       notice: extra.notice ?? null,
       errors: extra.error ? [{ id: 'mode-instant', message: extra.error }] : [],

@@ -4,7 +4,6 @@ import { Clock, DomainError } from '#core';
 import { AgentInboxQueries, AgentStatistics, type Statistics, type StatisticsRequest } from '#demands';
 import { AgentGuard } from './agent.guard.js';
 import { agentCaller, parisDayStart } from './agent-caller.js';
-import { NAVIGATION } from './demands.controller.js';
 import { csvCell } from './exports.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -47,7 +46,6 @@ export class StatisticsController {
     const keep = new URLSearchParams(Object.entries(form).filter(([, v]) => v !== ''));
     res.status(errors.length ? 422 : 200).render('statistics', {
       pageTitle: 'Statistiques',
-      navigation: NAVIGATION('statistics'),
       form,
       errors,
       presets: presetsOf(parisToday(this.clock.now())).map((p, i, all) => {

@@ -34,7 +34,8 @@ export const NO_AGENT_ACCESS_MESSAGE =
 /** What the back office knows of an agent: their active roles, one line per collectivity. */
 export interface AgentAccess {
   sub: string;
-  collectivities: { id: string; name: string; slug: string; roles: AgentRoleName[] }[];
+  /** `kind`: the platform role counts on the metropolis only (docs/administration.md). */
+  collectivities: { id: string; name: string; slug: string; kind: 'metropolis' | 'commune'; roles: AgentRoleName[] }[];
 }
 
 export interface GrantCommand {
@@ -63,7 +64,7 @@ export class AgentRoleService {
     if (!roles.length) throw DomainError.forbidden(AgentErrors.AGENT_ROLE_REQUIRED, NO_AGENT_ACCESS_MESSAGE);
     const byCollectivity = new Map<string, AgentAccess['collectivities'][number]>();
     for (const role of roles) {
-      const entry = byCollectivity.get(role.collectivityId) ?? { id: role.collectivity.id, name: role.collectivity.name, slug: role.collectivity.slug, roles: [] };
+      const entry = byCollectivity.get(role.collectivityId) ?? { id: role.collectivity.id, name: role.collectivity.name, slug: role.collectivity.slug, kind: role.collectivity.kind, roles: [] };
       entry.roles.push(role.role);
       byCollectivity.set(role.collectivityId, entry);
     }

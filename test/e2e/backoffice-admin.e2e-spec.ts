@@ -1,14 +1,20 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as oidc from 'openid-client';
 import { DataSource } from 'typeorm';
 import { AgentRoleService, backofficeSubjectForEmail, type AgentRoleName } from '#agents';
-import { DemandRepository, platformScope, withTenant } from '#demands';
+import { ATTACHMENT_STORAGE, DemandRepository, platformScope, withTenant, type AttachmentStorage } from '#demands';
 import { TeleserviceRepository } from '#teleservices';
-import { givenInstance, givenMembership, ManualClock, startSmtpSink, startTestApp, type SmtpSink, type TestApp } from '#testing';
+import { givenInstance, givenMembership, ManualClock, runScript, startSmtpSink, startTestApp, type SmtpSink, type TestApp } from '#testing';
 import { seedEngine, PNG_BYTES, TEST_FORM, TEST_WORKFLOW, type EngineSeed } from '../../apps/engine/engine-test-fixture.js';
 import { backofficeApp } from '../../apps/backoffice/backoffice.app.js';
 import { identityApp } from '../../apps/identity/identity.app.js';
 import { workerApp } from '../../apps/worker/worker.app.js';
-import { createVerifiedAccount, hiddenValue, STRONG_PASSWORD } from './identity-support.js';
+import { Browser, createVerifiedAccount, hiddenValue, logInAndConsent, relyingParty, RP_CALLBACK, startAuthorization, STRONG_PASSWORD } from './identity-support.js';
 import { logIn, seedClients, WebBrowser } from './portal-login-support.js';
 
 /**
@@ -19,6 +25,7 @@ import { logIn, seedClients, WebBrowser } from './portal-login-support.js';
  * shown once; the old one stops working at the token endpoint). Every route refuses another commune's
  * administrator and plain agents.
  */
+const run = promisify(execFile);
 const GIVORS_ADMIN = 'claude.admin@givors.test';
 const BRON_ADMIN = 'sacha.admin@bron.test';
 const GIVORS_AGENT = 'lou.agent@givors.test';
@@ -84,11 +91,61 @@ describe('back-office administration: agents, branding, offers, instances, ident
   });
 
   describe('who may administer what (checked on every route)', () => {
+    /** The main menu of a page: its links, the current one marked with a star. */
+    const menuOf = (html: string) => {
+      const nav = /<nav aria-label="Navigation principale">([\s\S]*?)<\/nav>/.exec(html)?.[1] ?? '';
+      return [...nav.matchAll(/<a href="([^"]+)"( aria-current="page")?>/g)].map((m) => `${m[1]}${m[2] ? '*' : ''}`);
+    };
+
     it('leads each person from the dashboard to what their roles allow, and nowhere else', async () => {
-      const links = async (who: string) => [...(await pageOf(who, '/tableau-de-bord')).html.matchAll(/href="(\/(?:administration|teleservices|plateforme)[^"]*)"/g)].map((m) => m[1]);
+      const main = (html: string) => /<main[\s\S]*<\/main>/.exec(html)![0];
+      const links = async (who: string) => [...main((await pageOf(who, '/tableau-de-bord')).html).matchAll(/href="(\/(?:administration|teleservices|plateforme)[^"]*)"/g)].map((m) => m[1]);
       expect(await links(GIVORS_ADMIN)).toEqual(['/administration/givors/agents', '/administration/givors/identite', '/teleservices']);
       expect(await links(PLATFORM)).toEqual(['/plateforme']);
       expect(await links(GIVORS_AGENT)).toEqual([]);
+    });
+
+    it('shows on every page the menu the roles allow, the current section marked aria-current="page"', async () => {
+      const demand = await withTenant(db(), platformScope('données de test'), (manager) =>
+        new DemandRepository(manager).insertDemand({
+          collectivityId: seed.givorsId,
+          teleserviceId: seed.simple.id,
+          versionId: seed.simpleV1.id,
+          channel: 'web',
+          accountSub: null,
+          data: { nom: 'Menu', courriel: 'menu@example.org', motif: 'bruit' },
+          status: 'received',
+          submittedAt: new Date('2026-01-05T08:00:00Z'),
+        }),
+      );
+      const adminMenu = (current: string) =>
+        ['/tableau-de-bord', '/demandes', '/statistiques', '/teleservices', '/administration', '/preferences/notifications'].map((href) => (href === current ? `${href}*` : href));
+      for (const [path, current] of [
+        ['/demandes?vue=aucune', '/demandes'],
+        [`/demandes/${demand.id}`, '/demandes'],
+        ['/statistiques', '/statistiques'],
+        ['/teleservices', '/teleservices'],
+        ['/administration/givors/agents', '/administration'],
+        ['/tableau-de-bord', '/tableau-de-bord'],
+        ['/preferences/notifications', '/preferences/notifications'],
+      ]) {
+        const page = await pageOf(GIVORS_ADMIN, path);
+        expect({ path, status: page.response.status, menu: menuOf(page.html) }).toEqual({ path, status: 200, menu: adminMenu(current) });
+      }
+      const agentMenu = ['/tableau-de-bord', '/demandes*', '/statistiques', '/preferences/notifications'];
+      for (const path of ['/demandes?vue=aucune', `/demandes/${demand.id}`]) expect(menuOf((await pageOf(GIVORS_AGENT, path)).html)).toEqual(agentMenu);
+      expect(menuOf((await pageOf(GIVORS_AGENT, '/statistiques')).html)).toEqual(['/tableau-de-bord', '/demandes', '/statistiques*', '/preferences/notifications']);
+      // The platform team (no processing role): the administration, the platform and its queue dashboard.
+      const platformMenu = (current: string) =>
+        ['/tableau-de-bord', '/administration', '/plateforme', '/plateforme/files', '/preferences/notifications'].map((href) => (href === current ? `${href}*` : href));
+      expect(menuOf((await pageOf(PLATFORM, '/tableau-de-bord')).html)).toEqual(platformMenu('/tableau-de-bord'));
+      expect(menuOf((await pageOf(PLATFORM, '/plateforme')).html)).toEqual(platformMenu('/plateforme'));
+      expect(menuOf((await pageOf(PLATFORM, '/plateforme/clients')).html)).toEqual(platformMenu('/plateforme'));
+      expect(menuOf((await pageOf(PLATFORM, '/administration/bron/agents')).html)).toEqual(platformMenu('/administration'));
+      // An administrator of Bron only sees Bron's demands: Givors' is 404.
+      expect((await pageOf(BRON_ADMIN, `/demandes/${demand.id}`)).response.status).toBe(404);
+      // Closed, so that it blocks no offer change below.
+      await db().query(`UPDATE demand SET closed_at = now() WHERE id = $1`, [demand.id]);
     });
 
     it('refuses the administration and the platform pages to a plain agent (403)', async () => {
@@ -406,13 +463,97 @@ describe('back-office administration: agents, branding, offers, instances, ident
       const [ts] = await db().query<{ archived_at: Date | null }[]>(`SELECT archived_at FROM teleservice WHERE id = $1`, [givorsTeleservice.id]);
       expect(ts.archived_at).toBeInstanceOf(Date);
 
+      // A line of history, so that the export carries one.
+      await withTenant(db(), platformScope('données de test'), async (manager) => {
+        const repository = new DemandRepository(manager);
+        const demand = (await repository.findForPlatform(openDemand.id))!;
+        await repository.appendEvent(demand, { at: new Date('2026-01-21T08:00:00Z'), kind: 'comment', actor: { type: 'system', name: 'test' }, visibility: 'internal', payload: { text: 'Vu' } });
+      });
+      // Files of the demand: a field's file, two files of the same name, a larger one, and one the storage lost.
+      const storage = backoffice.app.get<symbol, AttachmentStorage>(ATTACHMENT_STORAGE);
+      const large = Buffer.alloc(3 * 1024 * 1024 + 17);
+      for (let i = 0; i < large.length; i++) large[i] = (i * 7919 + (i >> 11)) & 0xff;
+      const files = [
+        { fieldId: 'justificatif', name: 'plan.png', content: PNG_BYTES },
+        { fieldId: 'justificatif', name: 'scan.pdf', content: Buffer.from('%PDF-1.4\npremier\n%%EOF\n') },
+        { fieldId: 'justificatif', name: 'Scan.pdf', content: Buffer.from('%PDF-1.4\nsecond\n%%EOF\n') },
+        { fieldId: null, name: '../../etc/gros fichier.bin', content: large },
+        { fieldId: null, name: 'perdu.txt', content: Buffer.from('perdu') },
+      ];
+      const stored: { id: string; name: string; content: Buffer }[] = [];
+      for (const [i, file] of files.entries()) {
+        const put = await storage.put(file.content, { maxBytes: 10 * 1024 * 1024 });
+        const [{ id }] = await withTenant(db(), platformScope('données de test'), (manager) =>
+          manager.query<{ id: string }[]>(
+            `INSERT INTO attachment (demand_id, collectivity_id, field_id, storage_key, file_name, mime_type, size_bytes, sha256, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+            [openDemand.id, seed.givorsId, file.fieldId, put.key, file.name, put.mimeType, put.sizeBytes, put.sha256, new Date(Date.UTC(2026, 0, 21, 9, i))],
+          ),
+        );
+        if (file.name === 'perdu.txt') await storage.delete(put.key);
+        stored.push({ id, name: file.name, content: file.content });
+      }
+      const folder = `pieces-jointes/${openDemand.trackingCode}`;
+      const expectedPaths = [`${folder}/plan.png`, `${folder}/scan.pdf`, `${folder}/Scan (2).pdf`, `${folder}/_.._etc_gros fichier.bin`];
+
       const exported = await browsers[PLATFORM].request(`${backoffice.url}/plateforme/instances/${givorsInstanceId}/export`);
       expect(exported.status).toBe(200);
-      expect(exported.headers.get('content-disposition')).toMatch(/^attachment; filename="parvis-givors-test-engine-\d{4}-\d{2}-\d{2}\.json"$/);
-      const data = (await exported.json()) as { instance: { status: string }; teleservices: { slug: string }[]; demands: { tracking_code: string }[] };
-      expect(data.instance.status).toBe('decommissioned');
-      expect(data.teleservices.map((t) => t.slug)).toEqual(['inscription-admin']);
-      expect(data.demands.map((d) => d.tracking_code)).toEqual([openDemand.trackingCode]);
+      expect(exported.headers.get('content-type')).toBe('application/zip');
+      const disposition = /^attachment; filename="(parvis-givors-test-engine-\d{4}-\d{2}-\d{2})\.zip"$/.exec(exported.headers.get('content-disposition') ?? '');
+      expect(disposition).not.toBeNull();
+      const dir = await mkdtemp(join(tmpdir(), 'parvis-instance-export-'));
+      try {
+        const file = join(dir, 'export.zip');
+        await writeFile(file, Buffer.from(await exported.arrayBuffer()));
+        expect((await run('unzip', ['-t', file])).stdout).toContain('No errors detected');
+        // The files first (streamed from the storage one by one), then the document.
+        expect((await run('unzip', ['-Z1', file])).stdout.trim().split('\n')).toEqual([...expectedPaths, `${disposition![1]}.json`]);
+        for (const [i, path] of expectedPaths.entries()) {
+          const bytes = (await run('unzip', ['-p', file, path], { encoding: 'buffer', maxBuffer: 16 * 1024 * 1024 })).stdout;
+          expect({ path, equal: Buffer.compare(bytes, stored[i].content) === 0, size: bytes.length }).toEqual({ path, equal: true, size: stored[i].content.length });
+        }
+        const text = (await run('unzip', ['-p', file, `${disposition![1]}.json`], { maxBuffer: 64 * 1024 * 1024 })).stdout;
+        type Exported = {
+          format: string;
+          version: number;
+          collectivity: { slug: string };
+          instance: { status: string };
+          teleservices: { slug: string; versions: unknown[] }[];
+          demands: ({ attachments: { id: string; file_name: string; size_bytes: number; sha256: string; path: string | null; missing?: boolean }[] } & Record<string, unknown>)[];
+        };
+        const data = JSON.parse(text) as Exported;
+        // The same document as the former in-memory export: JSON.stringify(…, null, 2) of the same members.
+        expect(text).toBe(JSON.stringify(data, null, 2));
+        expect(Object.keys(data)).toEqual(['format', 'version', 'exportedAt', 'collectivity', 'instance', 'teleservices', 'demands']);
+        expect({ format: data.format, version: data.version, collectivity: data.collectivity.slug }).toEqual({ format: 'parvis-instance-export', version: 1, collectivity: 'givors' });
+        expect(data.instance.status).toBe('decommissioned');
+        expect(data.teleservices.map((t) => t.slug)).toEqual(['inscription-admin']);
+        expect(data.teleservices[0].versions).toHaveLength(1);
+        expect(data.demands.map((d) => d.tracking_code)).toEqual([openDemand.trackingCode]);
+        // Each demand exactly as the database holds it (the former export's query, read in one piece here).
+        const [expected] = await withTenant(db(), platformScope('test'), (manager) =>
+          manager.query<Record<string, unknown>[]>(
+            `SELECT d.id, d.teleservice_id, d.version_id, d.tracking_code, d.channel, d.status, d.data, d.backoffice_data, d.submitted_at, d.closed_at,
+                    coalesce((SELECT jsonb_agg(jsonb_build_object('kind', e.kind, 'visibility', e.visibility, 'at', e.at, 'payload', e.payload) ORDER BY e.id) FROM demand_event e WHERE e.demand_id = d.id), '[]'::jsonb) AS history,
+                    coalesce((SELECT jsonb_agg(to_jsonb(m) - 'collectivity_id' ORDER BY m.created_at) FROM demand_message m WHERE m.demand_id = d.id), '[]'::jsonb) AS messages
+               FROM demand d WHERE d.id = $1`,
+            [openDemand.id],
+          ),
+        );
+        const { attachments, ...demand } = data.demands[0];
+        expect(demand).toEqual(JSON.parse(JSON.stringify(expected)));
+        // The document names each file's path in the zip; the lost one is marked missing, without a path.
+        expect(attachments.map((a) => [a.id, a.file_name, a.path, a.missing ?? false])).toEqual([
+          ...expectedPaths.map((path, i) => [stored[i].id, stored[i].name, path, false]),
+          [stored[4].id, 'perdu.txt', null, true],
+        ]);
+        expect(attachments[3]).toMatchObject({ size_bytes: large.length, field_id: null, message_id: null, mime_type: expect.any(String), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+        expect(JSON.stringify(attachments)).not.toContain('storage_key');
+        expect(data.demands[0].history).toEqual([expect.objectContaining({ kind: 'comment', payload: { text: 'Vu' } })]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      expect((await journal('instance.exported')).map((e) => e.actor_email)).toEqual([PLATFORM]);
       // A Givors administrator cannot export or decommission anything: platform only.
       expect((await browsers[GIVORS_ADMIN].request(`${backoffice.url}/plateforme/instances/${givorsInstanceId}/export`)).status).toBe(403);
     });
@@ -591,5 +732,93 @@ describe('back-office administration: agents, branding, offers, instances, ident
       expect((await journal('client.secret_rotated')).map((e) => e.actor_email)).toEqual([PLATFORM]);
       expect((await post(GIVORS_ADMIN, '/plateforme/clients/portail-givors/secret', {})).status).toBe(403);
     });
+
+    it('deletes a client once its identifier is typed again: its tokens are revoked, it can no longer start an authorization (invalid_client), it leaves the list', async () => {
+      const created = await post(PLATFORM, '/plateforme/clients/nouveau', { clientId: 'portail-a-supprimer', name: 'Portail à supprimer', redirectUris: RP_CALLBACK, postLogoutRedirectUris: '', scopes: ['profile', 'email'] });
+      expect(created.status).toBe(200);
+      const secret = secretOf(await created.text())!;
+      // A person connects through it: a grant, an access token and a code exist at the provider.
+      const rp = await relyingParty(identity, 'portail-a-supprimer', secret);
+      const start = await startAuthorization(rp);
+      const { callback } = await logInAndConsent(new Browser(identity.url), start.url, { email: GIVORS_AGENT, password: STRONG_PASSWORD });
+      const tokens = await oidc.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
+      const sub = tokens.claims()!.sub;
+      expect(await oidc.fetchUserInfo(rp, tokens.access_token, sub)).toMatchObject({ sub });
+      const artefacts = () => db().query<{ model: string }[]>(`SELECT model FROM identity.oidc_artifact WHERE payload->>'clientId' = 'portail-a-supprimer' ORDER BY model`);
+      expect((await artefacts()).map((a) => a.model)).toEqual(expect.arrayContaining(['AccessToken', 'Grant']));
+
+      // Not the platform team: 403; a wrong identifier typed: 422, the field says why, nothing deleted.
+      expect((await pageOf(GIVORS_ADMIN, '/plateforme/clients/portail-a-supprimer/supprimer')).response.status).toBe(403);
+      expect((await post(GIVORS_ADMIN, '/plateforme/clients/portail-a-supprimer/supprimer', { confirmation: 'portail-a-supprimer' })).status).toBe(403);
+      const confirm = await pageOf(PLATFORM, '/plateforme/clients/portail-a-supprimer/supprimer');
+      expect(confirm.html).toContain('<h1>Supprimer le client « Portail à supprimer » (portail-a-supprimer) ?</h1>');
+      expect(confirm.html).toContain('<label for="confirmation">Pour confirmer, saisissez l’identifiant du client : portail-a-supprimer</label>');
+      const wrong = await post(PLATFORM, '/plateforme/clients/portail-a-supprimer/supprimer', { confirmation: 'portail' });
+      expect(wrong.status).toBe(422);
+      const wrongHtml = await wrong.text();
+      expect(wrongHtml).toContain('<a href="#confirmation">Saisissez exactement l’identifiant du client (portail-a-supprimer) pour confirmer la suppression.</a>');
+      expect(wrongHtml).toContain('aria-invalid="true"');
+      expect(await db().query(`SELECT 1 FROM identity.oidc_client WHERE client_id = 'portail-a-supprimer'`)).toHaveLength(1);
+
+      const deleted = await post(PLATFORM, '/plateforme/clients/portail-a-supprimer/supprimer', { confirmation: ' portail-a-supprimer ' });
+      expect(deleted.status).toBe(303);
+      expect(deleted.headers.get('location')).toBe('/plateforme/clients?fait=client-supprime');
+      const list = await pageOf(PLATFORM, '/plateforme/clients?fait=client-supprime');
+      expect(list.html).toContain('Le client a été supprimé');
+      expect(list.html).not.toContain('href="/plateforme/clients/portail-a-supprimer"');
+      expect(list.html).toContain('portail-givors');
+      expect(await db().query(`SELECT 1 FROM identity.oidc_client WHERE client_id = 'portail-a-supprimer'`)).toEqual([]);
+      expect(await artefacts()).toEqual([]);
+      // What it obtained is worthless, and it cannot start again.
+      await expect(oidc.fetchUserInfo(rp, tokens.access_token, sub)).rejects.toThrow();
+      expect(await authenticate('portail-a-supprimer', secret)).toBe('invalid_client');
+      const again = await fetch(start.url, { redirect: 'manual' });
+      expect(again.status).toBe(400);
+      expect(await again.text()).toContain('<code>invalid_client</code>');
+      expect((await pageOf(PLATFORM, '/plateforme/clients/portail-a-supprimer')).response.status).toBe(404);
+      expect(await journal('client.deleted')).toEqual([expect.objectContaining({ actor_email: PLATFORM, subject: 'portail-a-supprimer', details: expect.objectContaining({ name: 'Portail à supprimer' }) })]);
+    });
+
+    it('deletes a client from the command line (tools/identity-client.ts delete <id> --yes), revoking its tokens the same way', async () => {
+      const created = await post(PLATFORM, '/plateforme/clients/nouveau', { clientId: 'portail-cli', name: 'Portail supprimé en ligne de commande', redirectUris: RP_CALLBACK, postLogoutRedirectUris: '', scopes: ['profile', 'email'] });
+      expect(created.status).toBe(200);
+      const secret = secretOf(await created.text())!;
+      const rp = await relyingParty(identity, 'portail-cli', secret);
+      const start = await startAuthorization(rp);
+      const { callback } = await logInAndConsent(new Browser(identity.url), start.url, { email: GIVORS_AGENT, password: STRONG_PASSWORD });
+      const tokens = await oidc.authorizationCodeGrant(rp, callback, { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
+      const sub = tokens.claims()!.sub;
+      expect(await oidc.fetchUserInfo(rp, tokens.access_token, sub)).toMatchObject({ sub });
+      const artefacts = () => db().query<{ model: string }[]>(`SELECT model FROM identity.oidc_artifact WHERE payload->>'clientId' = 'portail-cli'`);
+      expect((await artefacts()).length).toBeGreaterThan(0);
+      const cli = (args: string[]) => runScript('tools/identity-client.js', { env: { ...process.env, DATABASE_URL: backoffice.database.url, NODE_ENV: 'test' }, args });
+
+      // Without --yes, or without an identifier: nothing is touched (exit 64).
+      const unconfirmed = await cli(['delete', 'portail-cli']);
+      expect({ code: unconfirmed.code, stdout: unconfirmed.stdout }).toEqual({ code: 64, stdout: '' });
+      expect(unconfirmed.stderr).toContain('Relancez avec --yes pour confirmer.');
+      expect((await cli(['delete', '--yes'])).code).toBe(64);
+      expect((await cli(['delete', 'portail-cli', 'portail-givors', '--yes'])).code).toBe(64);
+      expect(await db().query(`SELECT 1 FROM identity.oidc_client WHERE client_id = 'portail-cli'`)).toHaveLength(1);
+      expect(await oidc.fetchUserInfo(rp, tokens.access_token, sub)).toMatchObject({ sub });
+
+      const deleted = await cli(['delete', 'portail-cli', '--yes']);
+      expect({ code: deleted.code, stderr: deleted.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(deleted.stdout).toMatch(/^Client « portail-cli » supprimé ; [1-9]\d* autorisation\(s\), code\(s\) et jeton\(s\) révoqué\(s\)\.$/m);
+      expect(await db().query(`SELECT 1 FROM identity.oidc_client WHERE client_id = 'portail-cli'`)).toEqual([]);
+      expect(await artefacts()).toEqual([]);
+      await expect(oidc.fetchUserInfo(rp, tokens.access_token, sub)).rejects.toThrow();
+      expect(await authenticate('portail-cli', secret)).toBe('invalid_client');
+      expect((await cli(['list'])).stdout).not.toContain('portail-cli');
+      expect((await journal('client.deleted')).find((e) => e.subject === 'portail-cli')).toMatchObject({
+        actor_email: null,
+        details: expect.objectContaining({ name: 'Portail supprimé en ligne de commande', via: 'identity-client' }),
+      });
+
+      // An unknown client: a French message, exit 1.
+      const unknown = await cli(['delete', 'portail-cli', '--yes']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('Le client « portail-cli » n\'existe pas.');
+    }, 120_000); // six Node processes started one after the other: slow on a loaded 2-core machine
   });
 });

@@ -106,5 +106,5 @@ describe('back-office login and agent roles', () => {
     expect(unknown.stderr).toContain('Aucun compte territorial');
     const usage = await runScript('tools/agent-role.js', { env, args: ['grant', '--collectivity', 'bron'] });
     expect(usage.code).toBe(64);
-  });
+  }, 120_000); // five Node processes started one after the other: slow on a loaded 2-core machine
 });

@@ -373,6 +373,78 @@ describe('back-office work on a demand: comments, messages, assignment, re-routi
       expect(same.status).toBe(422);
       expect(await same.text()).toContain('Choisissez la commune compétente.');
     });
+
+    it('lets a commune agent send a mis-routed demand back to the metropolis with a reason; the metropolis sees it flagged and re-routes it', async () => {
+      const target = await insert(seed.givorsId, { nom: 'Mal orientée' }, undefined, 'citoyen-renvoi');
+      await db().query(`UPDATE demand SET assigned_agent = $2 WHERE id = $1`, [target.id, givorsSub]);
+      const page = await pageOf(givorsAgent, `/demandes/${target.id}`);
+      expect(page.html).toContain('<h2 id="renvoi-titre">Renvoyer à la métropole</h2>');
+      const version = hiddenValue(page.html, 'version');
+
+      // The reason is required: 422, linked to the field, nothing moves.
+      const empty = await post(givorsAgent, `/demandes/${target.id}/renvoi`, { motif: '   ', version });
+      expect(empty.status).toBe(422);
+      const emptyHtml = await empty.text();
+      expect(emptyHtml).toMatch(/<a href="#renvoi-motif">[^<]*Indiquez pourquoi la demande ne relève pas de votre commune\.<\/a>/);
+      expect(emptyHtml).toContain('aria-invalid="true">');
+      expect((await row(target.id)).collectivity_id).toBe(seed.givorsId);
+      // Another commune's demand: 404; a metropolis demand cannot be "returned" (422), and is not offered.
+      expect((await post(givorsAgent, `/demandes/${bron.id}/renvoi`, { motif: 'Pas chez nous' })).status).toBe(404);
+      expect((await pageOf(metroAgent, `/demandes/${metropolis[2].id}`)).html).not.toContain('Renvoyer à la métropole');
+      const notReturnable = await post(metroAgent, `/demandes/${metropolis[2].id}/renvoi`, { motif: 'Pas chez nous' });
+      expect(notReturnable.status).toBe(422);
+      expect(await notReturnable.text()).toContain('Seule une demande déposée sur un téléservice de la métropole et transmise à votre commune peut être renvoyée à la métropole.');
+
+      const reason = 'L’adresse est à Villeurbanne, pas à Givors.';
+      // A version that is not the one read: 409 « modifiée entre-temps », nothing moves.
+      const stale = await post(givorsAgent, `/demandes/${target.id}/renvoi`, { motif: reason, version: String(Number(version) + 1) });
+      expect(stale.status).toBe(409);
+      expect(await stale.text()).toContain('La demande a été modifiée entre-temps');
+      expect((await row(target.id)).collectivity_id).toBe(seed.givorsId);
+      const response = await post(givorsAgent, `/demandes/${target.id}/renvoi`, { motif: reason, version });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe(`/demandes?fait=renvoi&code=${target.trackingCode}`);
+      expect((await pageOf(givorsAgent, response.headers.get('location')!)).html).toContain(`La demande ${target.trackingCode} a été renvoyée à la métropole.`);
+      expect(await row(target.id)).toMatchObject({ collectivity_id: seed.metropolisId, assigned_agent: null, assigned_function: null });
+      // Out of the commune's sight (row-level security), in the metropolis' listing flagged with the reason.
+      expect((await pageOf(givorsAgent, `/demandes/${target.id}`)).response.status).toBe(404);
+      expect((await pageOf(givorsAgent, '/demandes?vue=aucune')).html).not.toContain(target.trackingCode);
+      const listing = await pageOf(metroAgent, '/demandes?vue=aucune');
+      expect(listing.html).toMatch(
+        new RegExp(`<a href="/demandes/${target.id}">${target.trackingCode}</a>.*<span class="badge badge-internal">renvoyée par Givors</span><span class="row-summary">Motif : L’adresse est à Villeurbanne, pas à Givors\\.</span>`),
+      );
+      const metroPage = await pageOf(metroAgent, `/demandes/${target.id}`);
+      expect(metroPage.html).toContain('<strong>Renvoyée par Givors</strong>');
+      expect(metroPage.html).toContain(`<p>Motif : ${reason}</p>`);
+      expect(metroPage.html).toMatch(/<strong>Demande renvoyée à la métropole<\/strong> — Agent \(un agent\)/);
+
+      const events = await eventsOf(target.id);
+      expect(events.find((e) => e.kind === 'returned_to_metropolis')).toMatchObject({
+        visibility: 'internal',
+        actor: { type: 'agent', sub: givorsSub },
+        payload: { from: { id: seed.givorsId, name: 'Givors' }, reason },
+      });
+      // The citizen sees a neutral line, never the reason.
+      const citizen = await backoffice.app.get(DemandQueries).get({ kind: 'citizen', sub: 'citoyen-renvoi' }, target.id);
+      expect(citizen.history.find((e) => e.kind === 'collectivity_changed')?.payload).toMatchObject({ text: 'Votre demande est transmise à la Métropole de Lyon, qui l’oriente vers le service compétent.' });
+      expect(citizen.history.map((e) => e.kind)).not.toContain('returned_to_metropolis');
+      expect(JSON.stringify(citizen)).not.toContain('Villeurbanne');
+      // The metropolis' agents are told (by their preference: a mail now here).
+      const mail = await sink.waitFor((m) => m.to.includes(METRO_EMAIL) && m.subject.includes(target.trackingCode));
+      expect(mail.subject).toBe(`Demande renvoyée par Givors : Demande simple (n° ${target.trackingCode})`);
+      expect(mail.text).toContain(`Motif : ${reason}`);
+      expect(mail.text).toContain(`/demandes/${target.id}`);
+
+      // A metropolis agent re-routes it to the right commune: a delivery round of its own, Villeurbanne's agents mailed.
+      const rerouted = await post(metroAgent, `/demandes/${target.id}/reorientation`, { commune: villeurbanneId, motif: 'Villeurbanne', version: hiddenValue(metroPage.html, 'version') });
+      expect(rerouted.status).toBe(303);
+      expect((await row(target.id)).collectivity_id).toBe(villeurbanneId);
+      const after = await eventsOf(target.id);
+      expect(after.find((e) => e.kind === 'delivered')).toMatchObject({ payload: { collectivityId: villeurbanneId, channel: 'gru', round: expect.stringMatching(/^reroute-\d+$/) } });
+      const agentMails = await sink.waitForCount(sink.messages.filter((m) => !m.subject.includes(target.trackingCode)).length + 3);
+      expect(agentMails.filter((m) => m.subject.includes(target.trackingCode) && m.to[0].endsWith('@villeurbanne.test')).map((m) => m.to[0]).sort()).toEqual(['v1@villeurbanne.test', 'v2@villeurbanne.test']);
+      expect((await pageOf(metroAgent, `/demandes/${target.id}`)).response.status).toBe(404);
+    });
   });
 
   describe('exports of the listing', () => {
@@ -634,6 +706,6 @@ describe('back-office work on a demand: comments, messages, assignment, re-routi
       }
       await audit.close();
       await context.close();
-    });
+    }, 120_000); // a real browser and five axe audits: about 25 s alone, more on a loaded machine
   });
 });

@@ -1,7 +1,6 @@
 import type { Request } from 'express';
 import { DomainError } from '#core';
 import type { AdminActor } from './admin-access.js';
-import { NAVIGATION } from '../demands.controller.js';
 
 /** The body of a urlencoded form. */
 export function formOf(req: Request): Record<string, unknown> {
@@ -38,15 +37,6 @@ export function errorsOf(error: DomainError, idOf: (path: string) => string): { 
 /** Errors a person can fix or a state that refuses the change: shown on the page, everything else goes to the error filter. */
 export function isShownOnPage(error: unknown): error is DomainError {
   return error instanceof DomainError && (error.kind === 'invalid' || error.kind === 'conflict');
-}
-
-/** The back office's menu with « Administration » (and « Plateforme » for the platform team). */
-export function adminNavigation(current: 'admin' | 'platform', platform: boolean) {
-  return [
-    ...NAVIGATION('dashboard').map((item) => ({ ...item, current: false })),
-    { href: '/administration', label: 'Administration', current: current === 'admin' },
-    ...(platform ? [{ href: '/plateforme', label: 'Plateforme', current: current === 'platform' }] : []),
-  ];
 }
 
 const DATE_TIME = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' });

@@ -21,6 +21,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'client.created': 'Client d’identité créé',
   'client.updated': 'Client d’identité modifié',
   'client.secret_rotated': 'Secret du client renouvelé',
+  'client.deleted': 'Client d’identité supprimé',
 };
 
 /** The administration journal (`admin_event`): who did what, when. Written in the caller's transaction when given one. */

@@ -6,7 +6,7 @@ import type { Collectivity } from '#territory';
 import { AgentGuard } from '../agent.guard.js';
 import { readMultipart } from '../multipart.js';
 import { AdminAccess } from './admin-access.js';
-import { actorOf, adminNavigation, errorsOf, formOf, ids, isShownOnPage, list, SUB, text, when } from './admin-forms.js';
+import { actorOf, errorsOf, formOf, ids, isShownOnPage, list, SUB, text, when } from './admin-forms.js';
 import { ACTION_LABELS, AdminJournal } from './admin-journal.js';
 import { AgentsAdministration, ROLE_LABELS, type AgentEntry } from './agents-admin.service.js';
 import { BrandingService, contrastWithWhite, LOGO_MAX_BYTES } from './branding.js';
@@ -58,7 +58,6 @@ export class AdminController {
     }
     res.render('admin-home', {
       pageTitle: 'Administration',
-      navigation: adminNavigation('admin', platform),
       collectivities: administered.map((c) => ({ name: c.name, slug: c.slug })),
       platform,
     });
@@ -92,7 +91,6 @@ export class AdminController {
     const invitation = await this.agents.requirePending(collectivity, id);
     res.render('admin-confirm', {
       pageTitle: `Annuler l’invitation de ${invitation.email}`,
-      navigation: adminNavigation('admin', await this.access.isPlatform(req.agent!)),
       heading: `Annuler l’invitation de ${invitation.email} ?`,
       explanation: `Cette adresse ne recevra pas les rôles prévus dans ${collectivity.name}, même si la personne crée son compte.`,
       action: `/administration/${collectivity.slug}/invitations/${invitation.id}/annuler`,
@@ -192,7 +190,6 @@ export class AdminController {
     const fieldError = (id: string) => extra.errors?.find((e) => e.id === id)?.message;
     return {
       pageTitle: `Agents — ${collectivity.name}`,
-      navigation: adminNavigation('admin', await this.access.isPlatform(req.agent!)),
       collectivity: { name: collectivity.name, slug: collectivity.slug },
       notice: extra.notice ?? null,
       errors: extra.errors ?? [],
@@ -224,7 +221,6 @@ export class AdminController {
   private async agentView(req: Request, collectivity: Collectivity, entry: AgentEntry, extra: { errors?: { id?: string; message: string }[] }) {
     return {
       pageTitle: `${entry.email} — ${collectivity.name}`,
-      navigation: adminNavigation('admin', await this.access.isPlatform(req.agent!)),
       collectivity: { name: collectivity.name, slug: collectivity.slug },
       agent: { ...entry, self: entry.sub === req.agent!.sub, functionsText: entry.functions.join(', ') },
       errors: extra.errors ?? [],
@@ -243,7 +239,6 @@ export class AdminController {
   private async revokeView(req: Request, collectivity: Collectivity, entry: AgentEntry, errors: { id?: string; message: string }[]) {
     return {
       pageTitle: `Retirer l’accès de ${entry.email}`,
-      navigation: adminNavigation('admin', await this.access.isPlatform(req.agent!)),
       heading: `Retirer l’accès de ${entry.email} à ${collectivity.name} ?`,
       explanation: `Cette personne perdra ses rôles (${entry.roles.map((r) => ROLE_LABELS[r] ?? r).join(', ')}) dans l’espace agents de ${collectivity.name} dès sa prochaine page. Elle garde son compte territorial.${entry.sub === req.agent!.sub ? ' Il s’agit de votre propre accès.' : ''}`,
       action: `/administration/${collectivity.slug}/agents/${entry.sub}/retirer`,
@@ -260,7 +255,6 @@ export class AdminController {
     const accent = current.accentColor;
     return {
       pageTitle: `Identité visuelle — ${collectivity.name}`,
-      navigation: adminNavigation('admin', await this.access.isPlatform(req.agent!)),
       collectivity: { name: collectivity.name, slug: collectivity.slug },
       notice: extra.notice ?? null,
       errors: extra.errors ?? [],

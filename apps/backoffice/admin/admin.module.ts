@@ -1,6 +1,6 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { AgentsModule } from '#agents';
-import { DemandEngineModule } from '#demands';
+import { DemandEngineModule, DemandsModule } from '#demands';
 import { QueueProducerModule } from '#queue';
 import { AgentGuard } from '../agent.guard.js';
 import { AdminAccess } from './admin-access.js';
@@ -21,7 +21,7 @@ import { BackofficeQueueDashboard } from './queue-dashboard.js';
  * clients) of the back office. docs/administration.md.
  */
 @Module({
-  imports: [AgentsModule, QueueProducerModule, DemandEngineModule],
+  imports: [AgentsModule, QueueProducerModule, DemandEngineModule, DemandsModule],
   controllers: [AdminController, FunctionsController, PlatformController, LogoController],
   providers: [AgentGuard, AdminAccess, AdminJournal, AgentsAdministration, BrandingService, IdentityClients, PlatformOperation, BackofficeQueueDashboard],
 })

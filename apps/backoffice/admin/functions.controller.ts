@@ -6,7 +6,7 @@ import { agentScope, withTenant, WorkflowFunctionGrants, type FunctionGrantee } 
 import type { Collectivity } from '#territory';
 import { AgentGuard } from '../agent.guard.js';
 import { AdminAccess } from './admin-access.js';
-import { actorOf, adminNavigation, errorsOf, formOf, isShownOnPage, text, when } from './admin-forms.js';
+import { actorOf, errorsOf, formOf, isShownOnPage, text, when } from './admin-forms.js';
 import { AdminJournal } from './admin-journal.js';
 import { AgentsAdministration, ROLE_LABELS } from './agents-admin.service.js';
 
@@ -35,7 +35,6 @@ export class FunctionsController {
     const teleservices = await this.teleservices(collectivity);
     res.render('admin-functions', {
       pageTitle: `Fonctions des circuits — ${collectivity.name}`,
-      navigation: adminNavigation('admin', await this.access.isPlatform(req.agent!)),
       collectivity: { name: collectivity.name, slug: collectivity.slug },
       teleservices,
     });
@@ -73,7 +72,6 @@ export class FunctionsController {
     if (!grant) throw DomainError.notFound('FUNCTION_GRANT_NOT_FOUND', 'Cette attribution de fonction n’existe pas.');
     res.render('admin-confirm', {
       pageTitle: 'Retirer une attribution de fonction',
-      navigation: view.navigation,
       heading: `Retirer la fonction « ${grant.functionLabel} » à ${grant.grantee} ?`,
       explanation: `Sur « ${view.teleservice.title} ». S’il ne reste aucune attribution, chaque agent de la collectivité détient de nouveau toutes les fonctions.`,
       action: `/administration/${collectivity.slug}/fonctions/${teleserviceId}/${grantId}/retirer`,
@@ -126,7 +124,6 @@ export class FunctionsController {
     const fieldError = (id: string) => extra.errors?.find((e) => e.id === id)?.message;
     return {
       pageTitle: `Fonctions — ${teleservice.title}`,
-      navigation: adminNavigation('admin', await this.access.isPlatform(req.agent!)),
       collectivity: { name: collectivity.name, slug: collectivity.slug },
       teleservice: { id: teleserviceId, title: teleservice.title },
       notice: extra.notice ?? null,

@@ -14,6 +14,8 @@ export const SCOPE_LABELS: Record<string, string> = {
   phone: 'phone — téléphone',
   certification: 'certification — niveau de certification de l’identité',
   birth: 'birth — date et lieu de naissance',
+  quotient_familial: 'quotient_familial — quotient familial (CAF ou MSA, identité certifiée, accord de l’usager toujours demandé)',
+  droits_sociaux: 'droits_sociaux — C2S et RSA (identité certifiée, accord de l’usager toujours demandé)',
 };
 
 /** The form of a client, as typed (URIs one per line). */
@@ -99,5 +101,20 @@ export class IdentityClients {
     const secret = await this.clients.rotateSecret(clientId);
     await this.journal.record(actor, { collectivityId: null, action: 'client.secret_rotated', subject: clientId, details: {} });
     return secret;
+  }
+
+  /**
+   * Deletes a client once the platform team typed its identifier (`confirmation`): its grants, codes and tokens are
+   * revoked with it (`ClientService.remove`), so the partner portal can neither start an authorization nor use what
+   * it obtained (`invalid_client`). Journalled with the number of artefacts revoked.
+   */
+  async remove(actor: AdminActor, clientId: string, confirmation: string): Promise<void> {
+    const client = await this.get(clientId);
+    if (confirmation.trim() !== client.clientId) {
+      const message = `Saisissez exactement l’identifiant du client (${client.clientId}) pour confirmer la suppression.`;
+      throw DomainError.invalid('CLIENT_DELETE_UNCONFIRMED', message, [{ path: 'confirmation', code: 'MISMATCH', message }]);
+    }
+    const { artefactsRevoked } = await this.clients.remove(client.clientId);
+    await this.journal.record(actor, { collectivityId: null, action: 'client.deleted', subject: client.clientId, details: { name: client.name, artefactsRevoked } });
   }
 }

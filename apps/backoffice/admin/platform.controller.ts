@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '#core';
 import type { Collectivity } from '#territory';
 import { AgentGuard } from '../agent.guard.js';
 import { AdminAccess } from './admin-access.js';
-import { actorOf, adminNavigation, errorsOf, formOf, frenchDay, isShownOnPage, list, text, when } from './admin-forms.js';
+import { actorOf, errorsOf, formOf, frenchDay, isShownOnPage, list, text, when } from './admin-forms.js';
 import { ACTION_LABELS, AdminJournal } from './admin-journal.js';
 import { IdentityClients, SCOPE_LABELS, type ClientForm } from './identity-clients.js';
 import { BlockedChange, ENVIRONMENT_LABELS, OFFER_LABELS, PlatformOperation } from './platform.service.js';
@@ -15,6 +15,7 @@ const NOTICES: Record<string, string> = {
   instance: 'L’instance a été créée.',
   decommissionnee: 'L’instance a été décommissionnée. Ses données restent exportables.',
   client: 'Le client a été enregistré.',
+  'client-supprime': 'Le client a été supprimé : ses autorisations et ses jetons ne valent plus rien.',
 };
 const OFFER_FIELD_IDS: Record<string, string> = { offer: 'offer', startsOn: 'startsOn', signedOn: 'signedOn', contactEmail: 'offerContactEmail' };
 const CLIENT_FIELD_IDS = (path: string) => {
@@ -44,7 +45,6 @@ export class PlatformController {
     const rows = await this.platform.collectivities();
     res.render('admin-platform', {
       pageTitle: 'Plateforme',
-      navigation: adminNavigation('platform', true),
       collectivities: rows.map((r) => ({
         name: r.collectivity.name,
         slug: r.collectivity.slug,
@@ -120,14 +120,16 @@ export class PlatformController {
     res.redirect(303, `/plateforme/collectivites/${instance.collectivity.slug}?fait=decommissionnee`);
   }
 
+  /** The instance's data as a zip holding one JSON document, streamed (constant memory, however many demands). */
   @Get('instances/:id/export')
   async exportInstance(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
     await this.access.requirePlatform(req.agent!);
-    const { filename, body } = await this.platform.exportInstance(actorOf(req), id);
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+    const instance = await this.platform.instance(id);
+    res.setHeader('Content-Type', 'application/zip');
+    res.setHeader('Content-Disposition', `attachment; filename="${this.platform.exportFileName(instance.slug)}"`);
     res.setHeader('Cache-Control', 'no-store');
-    res.send(body);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    await this.platform.exportInstance(actorOf(req), instance.id, res);
   }
 
   @Get('clients')
@@ -137,7 +139,6 @@ export class PlatformController {
     const events = await this.journal.latest(null, 20);
     res.render('admin-clients', {
       pageTitle: 'Clients d’identité',
-      navigation: adminNavigation('platform', true),
       notice: NOTICES[done ?? ''] ?? null,
       clients: clients.map((c) => ({ ...c, publicClient: c.tokenEndpointAuthMethod === 'none', scopesText: c.allowedScopes.join(' '), rotated: c.secretRotatedAt ? when(c.secretRotatedAt) : 'jamais' })),
       events: events.map((e) => ({ at: when(e.createdAt), actor: e.actorEmail ?? 'compte ' + e.actorSub.slice(0, 8), action: ACTION_LABELS[e.action] ?? e.action, subject: e.subject ?? '' })),
@@ -194,7 +195,6 @@ export class PlatformController {
     const client = await this.clients.get(clientId);
     res.render('admin-confirm', {
       pageTitle: `Renouveler le secret de ${client.clientId}`,
-      navigation: adminNavigation('platform', true),
       heading: `Renouveler le secret du client « ${client.name} » (${client.clientId}) ?`,
       explanation: 'Le secret actuel cessera de fonctionner immédiatement : le portail partenaire devra installer le nouveau secret, qui ne sera affiché qu’une fois.',
       action: `/plateforme/clients/${client.clientId}/secret`,
@@ -213,6 +213,48 @@ export class PlatformController {
     res.status(200).render('admin-secret', this.secretView(client.clientId, secret, false));
   }
 
+  @Get('clients/:clientId/supprimer')
+  async deleteConfirm(@Req() req: Request, @Res() res: Response, @Param('clientId') clientId: string) {
+    await this.access.requirePlatform(req.agent!);
+    res.render('admin-confirm', this.deleteView(await this.clients.get(clientId), '', []));
+  }
+
+  /** Deletes a client after its identifier was typed again (a plain form: no JavaScript needed). */
+  @Post('clients/:clientId/supprimer')
+  async deleteClient(@Req() req: Request, @Res() res: Response, @Param('clientId') clientId: string) {
+    await this.access.requirePlatform(req.agent!);
+    const client = await this.clients.get(clientId);
+    const confirmation = text(formOf(req), 'confirmation');
+    try {
+      await this.clients.remove(actorOf(req), client.clientId, confirmation);
+    } catch (error) {
+      if (!isShownOnPage(error)) throw error;
+      res.status(422).render('admin-confirm', this.deleteView(client, confirmation, errorsOf(error, () => 'confirmation')));
+      return;
+    }
+    res.redirect(303, '/plateforme/clients?fait=client-supprime');
+  }
+
+  private deleteView(client: ClientView, typed: string, errors: { id?: string; message: string }[]) {
+    return {
+      pageTitle: `Supprimer le client ${client.clientId}`,
+      heading: `Supprimer le client « ${client.name} » (${client.clientId}) ?`,
+      explanation:
+        'Le portail partenaire ne pourra plus connecter personne : ses autorisations, ses codes et ses jetons (accès et rafraîchissement) sont révoqués immédiatement, et les consentements donnés à ce client sont effacés. C’est définitif.',
+      action: `/plateforme/clients/${client.clientId}/supprimer`,
+      confirmLabel: 'Supprimer définitivement',
+      confirmField: {
+        id: 'confirmation',
+        name: 'confirmation',
+        label: `Pour confirmer, saisissez l’identifiant du client : ${client.clientId}`,
+        value: typed,
+        error: errors.find((e) => e.id === 'confirmation')?.message,
+      },
+      cancelHref: `/plateforme/clients/${client.clientId}`,
+      errors,
+    };
+  }
+
   private dashboard() {
     return { url: '/plateforme/files' };
   }
@@ -229,7 +271,6 @@ export class PlatformController {
     const fieldError = (id: string) => extra.errors?.find((e) => e.id === id)?.message;
     return {
       pageTitle: `${collectivity.name} — plateforme`,
-      navigation: adminNavigation('platform', true),
       collectivity: { name: collectivity.name, slug: collectivity.slug, metropolis: collectivity.kind === 'metropolis', population: collectivity.population, contactEmail: collectivity.contactEmail },
       notice: extra.notice ?? null,
       errors: extra.errors ?? [],
@@ -259,7 +300,6 @@ export class PlatformController {
   private decommissionView(instance: { id: string; slug: string; status: string; collectivity: Collectivity }, blockers: string[]) {
     return {
       pageTitle: `Décommissionner l’instance ${instance.slug}`,
-      navigation: adminNavigation('platform', true),
       heading: `Décommissionner l’instance « ${instance.slug} » de ${instance.collectivity.name} ?`,
       explanation:
         'Ses téléservices seront mis hors ligne. L’instance est conservée pour mémoire et ses données restent exportables. Exportez-les avant, pour les remettre à la commune.',
@@ -303,7 +343,6 @@ export class PlatformController {
     const fieldError = (id: string) => errors.find((e) => e.id === id)?.message;
     return {
       pageTitle: client ? `Client ${client.clientId}` : 'Nouveau client d’identité',
-      navigation: adminNavigation('platform', true),
       client: client ? { clientId: client.clientId, publicClient: client.tokenEndpointAuthMethod === 'none', rotated: client.secretRotatedAt ? when(client.secretRotatedAt) : 'jamais', createdAt: when(client.createdAt) } : null,
       action: client ? `/plateforme/clients/${client.clientId}` : '/plateforme/clients/nouveau',
       form,
@@ -320,7 +359,6 @@ export class PlatformController {
   private secretView(clientId: string, secret: string | null, created: boolean) {
     return {
       pageTitle: created ? `Client ${clientId} créé` : `Nouveau secret de ${clientId}`,
-      navigation: adminNavigation('platform', true),
       heading: created ? `Le client « ${clientId} » a été créé` : `Nouveau secret du client « ${clientId} »`,
       clientId,
       secret,

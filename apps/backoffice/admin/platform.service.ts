@@ -1,10 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { once } from 'node:events';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { Clock, DomainError } from '#core';
-import { platformScope, withTenant } from '#demands';
+import { ATTACHMENT_STORAGE, platformScope, withTenant, type AttachmentStorage } from '#demands';
 import { calendarDay, Collectivity, COUNTER_OFFERS, Instance, instanceSlug, Membership, type CounterOffer, type InstanceEnvironment } from '#territory';
 import type { AdminActor } from './admin-access.js';
+import yazl from 'yazl';
 import { AdminJournal } from './admin-journal.js';
+import { attachmentPaths } from './export-paths.js';
+import { JsonObjectStream } from './json-stream.js';
 
 export const OFFER_LABELS: Record<string, string> = { partenaire: 'Partenaire', abonne: 'Abonné', connecte: 'Connecté', none: 'Aucune (n’adhère pas)' };
 export const ENVIRONMENT_LABELS: Record<string, string> = { production: 'Production', test: 'Test' };
@@ -37,6 +43,19 @@ export interface CollectivitySummary {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** Demands fetched from the export's cursor at a time (téléservices: a tenth of it, they carry every version). */
+export const EXPORT_PAGE_ROWS = 200;
+
+/** Reads a query through a server-side cursor, `pageRows` rows at a time; `onPage` is awaited before the next FETCH. */
+async function pages(manager: EntityManager, sql: string, params: unknown[], pageRows: number, onPage: (rows: Record<string, unknown>[]) => Promise<void>): Promise<void> {
+  await manager.query(`DECLARE "instance_export" NO SCROLL CURSOR FOR ${sql}`, params);
+  for (;;) {
+    const rows = await manager.query<Record<string, unknown>[]>(`FETCH ${pageRows} FROM "instance_export"`);
+    if (!rows.length) break;
+    await onPage(rows);
+  }
+  await manager.query(`CLOSE "instance_export"`);
+}
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
@@ -55,6 +74,7 @@ export class PlatformOperation {
     private readonly dataSource: DataSource,
     private readonly journal: AdminJournal,
     private readonly clock: Clock,
+    @Inject(ATTACHMENT_STORAGE) private readonly storage: AttachmentStorage,
   ) {}
 
   async collectivities(): Promise<CollectivitySummary[]> {
@@ -219,37 +239,136 @@ export class PlatformOperation {
   }
 
   /**
-   * Everything an instance holds, as one JSON document: its téléservices with every version (form and workflow) and
-   * the demands made on them with their history and messages. Available before and after decommissioning.
+   * Everything an instance holds, as one JSON document (`parvis-instance-export`, version 1): its téléservices with
+   * every version (form and workflow) and the demands made on them with their history, messages and attachments; and
+   * the attachments' files themselves, `pieces-jointes/<tracking code>/<file name>` (`attachmentPaths`), which the
+   * document references (`attachments[].path`). Available before and after decommissioning.
+   * Streamed in constant memory: a zip (yazl) written while PostgreSQL cursors are read (`DECLARE … NO SCROLL CURSOR`,
+   * `FETCH` a page at a time) in one platform-scope transaction. The files come first, one at a time, each streamed
+   * from the storage driver into its entry before the next is opened (never whole in memory); a file the storage no
+   * longer has is left out and marked `missing: true`, `path: null` in the document (the ids of those are the only
+   * thing kept across the passes). Then the document, each page written — and the HTTP response drained — before the
+   * next is fetched. The export is journalled when it starts (an access to the data, even if the download is
+   * interrupted). A reader that goes away stops the reading (the transaction is rolled back).
    */
-  async exportInstance(actor: AdminActor, instanceId: string): Promise<{ filename: string; body: string }> {
+  async exportInstance(actor: AdminActor, instanceId: string, out: Writable, options: { pageRows?: number } = {}): Promise<void> {
     const instance = await this.instance(instanceId);
-    const data = await withTenant(this.dataSource, platformScope('administration : export des données d’une instance'), async (manager) => {
-      const teleservices = await manager.query<Record<string, unknown>[]>(
-        `SELECT t.id, t.slug, t.kind, t.title, t.summary, t.created_at, t.archived_at,
-                coalesce((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'state', v.state, 'form', v.form, 'workflow', v.workflow) ORDER BY v.created_at)
-                            FROM teleservice_version v WHERE v.teleservice_id = t.id), '[]'::jsonb) AS versions
-           FROM teleservice t WHERE t.instance_id = $1 ORDER BY t.slug`,
-        [instance.id],
-      );
-      const demands = await manager.query<Record<string, unknown>[]>(
-        `SELECT d.id, d.teleservice_id, d.version_id, d.tracking_code, d.channel, d.status, d.data, d.backoffice_data, d.submitted_at, d.closed_at,
-                coalesce((SELECT jsonb_agg(jsonb_build_object('kind', e.kind, 'visibility', e.visibility, 'at', e.at, 'payload', e.payload) ORDER BY e.id)
-                            FROM demand_event e WHERE e.demand_id = d.id), '[]'::jsonb) AS history,
-                coalesce((SELECT jsonb_agg(to_jsonb(m) - 'collectivity_id' ORDER BY m.created_at) FROM demand_message m WHERE m.demand_id = d.id), '[]'::jsonb) AS messages
-           FROM demand d JOIN teleservice t ON t.id = d.teleservice_id
-          WHERE t.instance_id = $1 ORDER BY d.submitted_at`,
-        [instance.id],
-      );
-      return { teleservices, demands };
-    });
     await this.journal.record(actor, { collectivityId: instance.collectivityId, action: 'instance.exported', subject: instance.slug, details: {} });
-    const body = JSON.stringify(
-      { format: 'parvis-instance-export', version: 1, exportedAt: this.clock.now().toISOString(), collectivity: { id: instance.collectivity.id, name: instance.collectivity.name, slug: instance.collectivity.slug }, instance: { id: instance.id, slug: instance.slug, environment: instance.environment, status: instance.status }, ...data },
-      null,
-      2,
-    );
-    return { filename: `parvis-${instance.slug}-${calendarDay(this.clock.now())}.json`, body };
+    const pageRows = Math.max(1, Math.trunc(options.pageRows ?? EXPORT_PAGE_ROWS));
+    const zip = new yazl.ZipFile();
+    const entry = new PassThrough();
+    const aborted = new AbortController();
+    let finishedExport = false;
+    out.once('close', () => {
+      if (!finishedExport) aborted.abort(new Error('export interrompu : le client est parti'));
+    });
+    zip.outputStream.pipe(out);
+    let reading: Readable | null = null;
+    try {
+      await withTenant(this.dataSource, platformScope('administration : export des données d’une instance'), async (manager) => {
+        // 1. The files, demand by demand, in the order (and so with the paths) the document gives them.
+        const missing = new Set<string>();
+        await pages(
+          manager,
+          `SELECT d.tracking_code,
+                  jsonb_agg(jsonb_build_object('id', a.id, 'fileName', a.file_name, 'storageKey', a.storage_key, 'createdAt', a.created_at) ORDER BY a.created_at, a.id) AS files
+             FROM demand d JOIN teleservice t ON t.id = d.teleservice_id JOIN attachment a ON a.demand_id = d.id
+            WHERE t.instance_id = $1 GROUP BY d.id, d.tracking_code, d.submitted_at ORDER BY d.submitted_at, d.id`,
+          [instance.id],
+          pageRows,
+          async (rows) => {
+            for (const row of rows) {
+              const files = row.files as { id: string; fileName: string; storageKey: string; createdAt: string }[];
+              const paths = attachmentPaths(String(row.tracking_code), files);
+              for (const file of files) {
+                aborted.signal.throwIfAborted();
+                try {
+                  reading = await this.storage.get(file.storageKey);
+                } catch (error) {
+                  if (!(error instanceof DomainError) || error.kind !== 'not_found') throw error;
+                  missing.add(file.id);
+                  continue;
+                }
+                // Lazily handed over, then forgotten: yazl keeps every entry (for the central directory) but not its stream.
+                let handed: Readable | null = reading;
+                zip.addReadStreamLazy(paths.get(file.id)!, { mtime: new Date(file.createdAt) }, (give) => {
+                  const stream = handed!;
+                  handed = null;
+                  give(null, stream);
+                });
+                await finished(reading, { signal: aborted.signal });
+                reading = null;
+              }
+            }
+          },
+        );
+        // 2. The document.
+        zip.addReadStream(entry, this.exportEntryName(instance.slug));
+        zip.end();
+        const json = new JsonObjectStream(entry, aborted.signal);
+        await json.member('format', 'parvis-instance-export');
+        await json.member('version', 1);
+        await json.member('exportedAt', this.clock.now().toISOString());
+        await json.member('collectivity', { id: instance.collectivity.id, name: instance.collectivity.name, slug: instance.collectivity.slug });
+        await json.member('instance', { id: instance.id, slug: instance.slug, environment: instance.environment, status: instance.status });
+        await json.array('teleservices');
+        await pages(
+          manager,
+          `SELECT t.id, t.slug, t.kind, t.title, t.summary, t.created_at, t.archived_at,
+                  coalesce((SELECT jsonb_agg(jsonb_build_object('id', v.id, 'state', v.state, 'form', v.form, 'workflow', v.workflow) ORDER BY v.created_at)
+                              FROM teleservice_version v WHERE v.teleservice_id = t.id), '[]'::jsonb) AS versions
+             FROM teleservice t WHERE t.instance_id = $1 ORDER BY t.slug`,
+          [instance.id],
+          Math.max(1, Math.trunc(pageRows / 10)),
+          (rows) => json.items(rows),
+        );
+        await json.array('demands');
+        await pages(
+          manager,
+          `SELECT d.id, d.teleservice_id, d.version_id, d.tracking_code, d.channel, d.status, d.data, d.backoffice_data, d.submitted_at, d.closed_at,
+                  coalesce((SELECT jsonb_agg(jsonb_build_object('kind', e.kind, 'visibility', e.visibility, 'at', e.at, 'payload', e.payload) ORDER BY e.id)
+                              FROM demand_event e WHERE e.demand_id = d.id), '[]'::jsonb) AS history,
+                  coalesce((SELECT jsonb_agg(to_jsonb(m) - 'collectivity_id' ORDER BY m.created_at) FROM demand_message m WHERE m.demand_id = d.id), '[]'::jsonb) AS messages,
+                  coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'field_id', a.field_id, 'message_id', a.message_id, 'file_name', a.file_name,
+                                                                'mime_type', a.mime_type, 'size_bytes', a.size_bytes, 'sha256', a.sha256, 'created_at', a.created_at)
+                                             ORDER BY a.created_at, a.id)
+                              FROM attachment a WHERE a.demand_id = d.id), '[]'::jsonb) AS attachments
+             FROM demand d JOIN teleservice t ON t.id = d.teleservice_id
+            WHERE t.instance_id = $1 ORDER BY d.submitted_at, d.id`,
+          [instance.id],
+          pageRows,
+          (rows) =>
+            json.items(
+              rows.map((row) => {
+                const attachments = row.attachments as { id: string; file_name: string }[];
+                const paths = attachmentPaths(String(row.tracking_code), attachments.map((a) => ({ id: a.id, fileName: a.file_name })));
+                return {
+                  ...row,
+                  attachments: attachments.map((a) => (missing.has(a.id) ? { ...a, path: null, missing: true } : { ...a, path: paths.get(a.id) })),
+                };
+              }),
+            ),
+        );
+        await json.end();
+      });
+      entry.end();
+      if (!aborted.signal.aborted) await once(out, 'finish', { signal: aborted.signal });
+      finishedExport = true;
+    } catch (error) {
+      finishedExport = true;
+      (reading as Readable | null)?.destroy();
+      entry.destroy(error as Error);
+      out.destroy(error as Error);
+    }
+  }
+
+  /** The download's name: `parvis-<instance>-<day>.zip`, holding `parvis-<instance>-<day>.json`. */
+  exportFileName(slug: string): string {
+    return `parvis-${slug}-${calendarDay(this.clock.now())}.zip`;
+  }
+
+  private exportEntryName(slug: string): string {
+    return `parvis-${slug}-${calendarDay(this.clock.now())}.json`;
   }
 
   /** A new active instance (slug `givors` / `givors-test`, suffixed when a decommissioned one holds it); null when one is active already. */
