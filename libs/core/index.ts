@@ -1,5 +1,5 @@
 export { repoRoot, fromRoot } from './paths/repo-root.js';
-export { loadConfig, envSchema, ConfigError, APP_CONFIG, type AppConfig, type AppName, type IdentityConfig, type WebAppConfig, type FranceConnectConfig, DEV_WEB_CLIENT_SECRETS, type Env } from './config/config.js';
+export { loadConfig, envSchema, ConfigError, APP_CONFIG, type AppConfig, type AppName, type IdentityConfig, type WebAppConfig, type FranceConnectConfig, type ApiParticulierConfig, DEV_WEB_CLIENT_SECRETS, type Env } from './config/config.js';
 export {
   runWithCorrelation,
   currentCorrelationId,

@@ -4,10 +4,12 @@ import { DemandMessage } from './entities/demand-message.entity.js';
 import { Demand } from './entities/demand.entity.js';
 import { Draft } from './entities/draft.entity.js';
 import { WorkflowFunctionGrant } from './entities/workflow-function-grant.entity.js';
+import { StagedUpload } from './storage/storage-sweep.entity.js';
+import { AccountPurgeCursor } from './account-purge/account-purge.entity.js';
 
-export { Demand, DemandEvent, DemandMessage, Attachment, Draft, WorkflowFunctionGrant };
+export { Demand, DemandEvent, DemandMessage, Attachment, Draft, WorkflowFunctionGrant, StagedUpload, AccountPurgeCursor };
 /** Entities of #demands (migrations 1763800300000-engine, 1763801500000-workflow-function-grants), registered in libs/platform/schema.ts. */
-export const DEMANDS_ENTITIES = [Demand, DemandEvent, DemandMessage, Attachment, Draft, WorkflowFunctionGrant];
+export const DEMANDS_ENTITIES = [Demand, DemandEvent, DemandMessage, Attachment, Draft, WorkflowFunctionGrant, StagedUpload, AccountPurgeCursor];
 
 export { DEMAND_CHANNELS, AGENT_CHANNELS, VISIBILITIES, type DemandChannel, type Visibility, type Actor } from './demands.types.js';
 export { DemandErrorCodes } from './demands.errors.js';
@@ -123,6 +125,10 @@ export { WorkflowTimerJob } from './engine/jobs/workflow-timer.job.js';
 export { DeliverDemandJob } from './engine/jobs/deliver-demand.job.js';
 export { SweepWorkflowTimersJob } from './engine/jobs/sweep-workflow-timers.job.js';
 export { PurgeDraftsJob } from './engine/jobs/purge-drafts.job.js';
+export { StorageSweepJob } from './engine/jobs/storage-sweep.job.js';
+export { StagedUploads, STAGED_FILE_MAX_AGE_MS } from './storage/storage-sweep.js';
+export { AccountPurgeJob } from './account-purge/account-purge.job.js';
+export { AccountPurge, DELETED_ACCOUNT_SUB_PREFIX, type AccountPurgeOutcome } from './account-purge/account-purge.js';
 export { DemandDelivery, DELIVERY_EVENT_KINDS, type DeliveryPlan } from './engine/jobs/demand-delivery.js';
 export { DemandEngineModule, DemandJobsModule } from './engine/demand-engine.module.js';
 export { AgentInboxQueries, type DemandLabels, type InboxFilters, type InboxPageRequest, type InboxPage, type TeleserviceCounter, type StatusChoice, type AgentDemandView } from './queries/agent-inbox.js';
@@ -132,6 +138,7 @@ export { OutboundHttp, OutboundHttpError, isPrivateAddress, type OutboundRequest
 export { CommentOnDemand, CommentOnDemandCommand, COMMENT_MAX_LENGTH, type CommentOnDemandInput } from './use-cases/comment-on-demand.use-case.js';
 export { AssignDemand, AssignDemandCommand, AssignErrorCodes, type AssignDemandInput, type AssignTo } from './use-cases/assign-demand.use-case.js';
 export { RerouteDemand, RerouteDemandCommand, RerouteErrorCodes, type RerouteDemandInput, type RerouteDemandResult } from './use-cases/reroute-demand.use-case.js';
+export { ReturnDemandToMetropolis, ReturnDemandCommand, ReturnErrorCodes, RETURNED_EVENT, type ReturnDemandInput, type ReturnedFlag } from './use-cases/return-demand.use-case.js';
 export { AgentExportQueries, EXPORT_BATCH_ROWS } from './queries/agent-export.js';
 export { type FieldFilter } from './queries/agent-inbox.js';
 export {
@@ -153,6 +160,8 @@ export { WorkflowDeleteJob } from './engine/jobs/delete-demand.job.js';
 export { WorkflowChildDemandJob } from './engine/jobs/child-demand.job.js';
 export { WorkflowDocumentJob } from './engine/jobs/document.job.js';
 export { DOCUMENT_MODELS } from './engine/documents/document-models.js';
+export { documentFromTemplate } from './engine/documents/document-models.js';
+export { renderPdf, type PdfDocument } from './engine/documents/minimal-pdf.js';
 export { WEBSERVICE_DATA_KEY } from './use-cases/workflow-outcome.js';
 export {
   WorkflowFunctionGrants,

@@ -10,3 +10,5 @@ export { runScript, type ScriptOutcome } from './run-script.js';
 export { startBanGeocoderDouble, BAN_KNOWN_ADDRESSES, type BanGeocoderDouble, type BanAddress, type BanRequest } from './ban-geocoder-double.js';
 export { startSmsProviderDouble, type SmsProviderDouble, type ReceivedSms } from './sms-provider-double.js';
 export { collectivity, givenMembership, givenInstance, type CollectivityRef, type CollectivityRow } from './factories.js';
+export { startApiParticulierDouble, API_PARTICULIER_PEOPLE, type ApiParticulierDouble, type ApiParticulierPerson, type ApiParticulierRequest } from './api-particulier-double.js';
+export { startCompanyRegistryDouble, REGISTRY_COMPANIES, type CompanyRegistryDouble, type RegistryCompany, type RegistryLeader } from './company-registry-double.js';

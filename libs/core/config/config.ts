@@ -53,6 +53,9 @@ export const envSchema = z.object({
   STORAGE_DIR: z.string().min(1).default('.parvis/files'),
   GEOCODER_URL: url(['http:', 'https:']).default('https://api-adresse.data.gouv.fr'),
   GEOCODER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  COMPANY_REGISTRY_URL: url(['http:', 'https:']).default('https://recherche-entreprises.api.gouv.fr'),
+  COMPANY_REGISTRY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  COMPANY_REGISTRY_DOUBLE_PORT: port(3007),
   OUTBOUND_PRIVATE_HOSTS: z
     .string()
     .regex(/^[a-zA-Z0-9.:_[\]-]+(,[a-zA-Z0-9.:_[\]-]+)*$/, 'noms d’hôtes ou adresses IP séparés par des virgules')
@@ -68,6 +71,10 @@ export const envSchema = z.object({
     .string()
     .regex(/^[a-zA-Z0-9.:_[\], -]*$/, 'noms d’hôtes ou adresses IP séparés par des virgules')
     .optional(),
+  IDENTITY_ACCOUNT_LOOKUP_CLIENTS: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{2,63}(,[a-z0-9][a-z0-9._-]{2,63})*$/, 'identifiants de clients OIDC séparés par des virgules')
+    .optional(),
   PORTAL_PUBLIC_URL: url(['http:', 'https:']).optional(),
   PORTAL_OIDC_CLIENT_ID: z.string().min(1).default('parvis-portal'),
   PORTAL_OIDC_CLIENT_SECRET: z.string().min(16, 'au moins 16 caractères').optional(),
@@ -80,6 +87,11 @@ export const envSchema = z.object({
   FRANCECONNECT_REDIRECT_URI: url(['http:', 'https:']).optional(),
   FRANCECONNECT_SIGNING_ALG: z.enum(['ES256', 'RS256']).default('ES256'),
   FRANCECONNECT_SIMULATOR_PORT: port(3005),
+  API_PARTICULIER_URL: url(['http:', 'https:']).optional(),
+  API_PARTICULIER_TOKEN: z.string().min(1).optional(),
+  API_PARTICULIER_RECIPIENT: z.string().regex(/^\d{14}$/, 'numéro SIRET attendu (14 chiffres)').optional(),
+  API_PARTICULIER_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3_000),
+  API_PARTICULIER_DOUBLE_PORT: port(3006),
   DRAFT_MAX_PER_ACCOUNT: z.coerce.number().int().min(1).max(1_000).default(20),
   DRAFT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
   MAP_TILES_URL: z
@@ -123,6 +135,8 @@ export interface AppConfig {
   portalForms: { draftMaxPerAccount: number; draftRetentionDays: number; mapTilesUrl: string; uploadMaxBytes: number };
   /** Address geocoding for routing: the national address API (BAN format), or a service speaking it. */
   geocoder: { url: string; timeoutMs: number };
+  /** The company registry of professional accounts: the API Recherche d'entreprises, or a service speaking its format. */
+  companyRegistry: { url: string; timeoutMs: number };
   /** Requests the engine makes for téléservices (data sources, webservices): hosts allowed to be on a private network. */
   outbound: { privateHosts: string[] };
   identity: IdentityConfig;
@@ -130,6 +144,20 @@ export interface AppConfig {
   webApps: Record<'portal' | 'backoffice', WebAppConfig>;
   /** FranceConnect federation of the territorial account; null (feature off) unless issuer, client id and secret are set. */
   franceConnect: FranceConnectConfig | null;
+  /** « Dites-le-nous une fois »: the national provider of administration data (API Particulier); null (feature off) unless its URL is set. */
+  apiParticulier: ApiParticulierConfig | null;
+}
+
+/** API Particulier (libs/accounts/administration-data): data the administration holds, queried with the certified identity. */
+export interface ApiParticulierConfig {
+  /** Base URL, e.g. `https://particulier.api.gouv.fr` (the client adds `/v3/dss/...`). */
+  url: string;
+  /** The access token (sent as `Authorization: Bearer`). */
+  token: string;
+  /** SIRET of the administration asking (the metropolis), sent as `recipient`. */
+  recipient: string;
+  /** Each call gives up after this long (the claim is then left out). */
+  timeoutMs: number;
 }
 
 /** The FranceConnect client of apps/identity (libs/accounts/franceconnect). */
@@ -171,6 +199,11 @@ export interface IdentityConfig {
    * special-use addresses (back-channel logout to apps on loopback). Empty in production, where setting it is refused.
    */
   devBackchannelHosts: string[];
+  /**
+   * OIDC clients allowed to look an account up by email (`/api/comptes/recherche`, for submissions on behalf of a
+   * citizen): IDENTITY_ACCOUNT_LOOKUP_CLIENTS, default the back office's client alone.
+   */
+  accountLookupClients: string[];
 }
 
 /** Development-only defaults: public, so never acceptable in production (the identity app refuses them). */
@@ -214,6 +247,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const e = parsed.data;
+  if (e.API_PARTICULIER_URL) {
+    const missing = (['API_PARTICULIER_TOKEN', 'API_PARTICULIER_RECIPIENT'] as const).filter((name) => !e[name]);
+    if (missing.length) throw new ConfigError(missing.map((variable) => ({ variable, message: 'obligatoire quand API_PARTICULIER_URL est défini' })));
+    if (e.NODE_ENV === 'production' && new URL(e.API_PARTICULIER_URL).protocol !== 'https:') {
+      throw new ConfigError([{ variable: 'API_PARTICULIER_URL', message: 'doit être en https en production' }]);
+    }
+  }
   if (e.NODE_ENV === 'production' && e.IDENTITY_DEV_BACKCHANNEL_HOSTS) {
     throw new ConfigError([{ variable: 'IDENTITY_DEV_BACKCHANNEL_HOSTS', message: 'réservée au développement : interdite en production' }]);
   }
@@ -246,6 +286,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     sms: Object.freeze({ url: e.SMS_PROVIDER_URL, token: e.SMS_PROVIDER_TOKEN, sender: e.SMS_SENDER, timeoutMs: e.SMS_TIMEOUT_MS }),
     storage: { dir: isAbsolute(e.STORAGE_DIR) ? e.STORAGE_DIR : fromRoot(e.STORAGE_DIR) },
     geocoder: { url: e.GEOCODER_URL, timeoutMs: e.GEOCODER_TIMEOUT_MS },
+    companyRegistry: { url: e.COMPANY_REGISTRY_URL, timeoutMs: e.COMPANY_REGISTRY_TIMEOUT_MS },
     outbound: { privateHosts: e.OUTBOUND_PRIVATE_HOSTS ? e.OUTBOUND_PRIVATE_HOSTS.split(',') : [] },
     portalForms: Object.freeze({
       draftMaxPerAccount: e.DRAFT_MAX_PER_ACCOUNT,
@@ -266,6 +307,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
               .split(',')
               .map((host) => host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase())
               .filter(Boolean),
+      accountLookupClients: (e.IDENTITY_ACCOUNT_LOOKUP_CLIENTS ?? e.BACKOFFICE_OIDC_CLIENT_ID).split(','),
     }),
     webApps: Object.freeze({
       portal: Object.freeze({
@@ -289,6 +331,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
             clientSecret: e.FRANCECONNECT_CLIENT_SECRET,
             redirectUri: e.FRANCECONNECT_REDIRECT_URI,
             signingAlg: e.FRANCECONNECT_SIGNING_ALG,
+          })
+        : null,
+    apiParticulier:
+      e.API_PARTICULIER_URL && e.API_PARTICULIER_TOKEN && e.API_PARTICULIER_RECIPIENT
+        ? Object.freeze({
+            url: e.API_PARTICULIER_URL.replace(/\/+$/, ''),
+            token: e.API_PARTICULIER_TOKEN,
+            recipient: e.API_PARTICULIER_RECIPIENT,
+            timeoutMs: e.API_PARTICULIER_TIMEOUT_MS,
           })
         : null,
   });
