@@ -12,7 +12,6 @@ import 'reflect-metadata';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { ManualClock } from '#core';
 import { AgentExportQueries, AgentInboxQueries, DemandEngine, LocalDiskStorage, type EngineCaller } from '#demands';
 import { useOrStartServices } from '#platform';
@@ -20,10 +19,9 @@ import { OutboxService } from '#queue';
 import { TeleserviceRepository } from '#teleservices';
 import { TerritoryService } from '#territory';
 import { writeCsv } from '../apps/backoffice/exports.js';
-import { freshBenchDatabase } from './support.js';
+import { BENCH_WORKFLOW, CountingSink, freshBenchDatabase, measureMemory } from './support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
-const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 20);
 
 const FORM = {
   schemaVersion: 1,
@@ -41,50 +39,9 @@ const FORM = {
     },
   ],
 };
-const WORKFLOW = {
-  schemaVersion: 1,
-  name: 'Banc',
-  initialStatus: 'received',
-  functions: [{ id: 'receiver', label: 'Instructeur' }],
-  statuses: [
-    { id: 'received', label: 'Reçue', colour: '#1F5FAD', visibility: 'citizen', final: false, actions: [{ id: 'close', kind: 'button', label: 'Clore', target: 'closed', functions: ['receiver'] }] },
-    { id: 'closed', label: 'Close', colour: '#3D3D3D', visibility: 'citizen', final: true, actions: [] },
-  ],
-};
+const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 20);
 
-/** Counts the bytes written and drops them (a fast HTTP client). */
-class CountingSink extends Writable {
-  bytes = 0;
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void) {
-    this.bytes += chunk.length;
-    done();
-  }
-}
 
-async function measure(label: string, run: () => Promise<number>) {
-  global.gc?.();
-  const base = process.memoryUsage();
-  let peakHeap = base.heapUsed;
-  let peakRss = base.rss;
-  let peakLive = base.heapUsed;
-  let ticks = 0;
-  const sampler = setInterval(() => {
-    // Every 10th sample, a full GC first (with --expose-gc): what is still reachable, i.e. what the export holds.
-    if (global.gc && ++ticks % 10 === 0) {
-      global.gc();
-      peakLive = Math.max(peakLive, process.memoryUsage().heapUsed);
-    }
-    const now = process.memoryUsage();
-    peakHeap = Math.max(peakHeap, now.heapUsed);
-    peakRss = Math.max(peakRss, now.rss);
-  }, SAMPLE_MS);
-  const started = performance.now();
-  const bytes = await run();
-  const ms = performance.now() - started;
-  clearInterval(sampler);
-  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return { label, ms, bytes, heapGrowth: mib(peakHeap - base.heapUsed), liveGrowth: global.gc ? mib(peakLive - base.heapUsed) : 'n/a (--expose-gc)', peakRss: mib(peakRss), mib };
-}
 
 async function main() {
   const stops: (() => Promise<void>)[] = [];
@@ -98,7 +55,7 @@ async function main() {
     const [{ id: instanceId }] = await dataSource.query(`INSERT INTO instance (collectivity_id, environment, slug) VALUES ($1, 'production', 'givors-bench') RETURNING id`, [givorsId]);
     const teleservices = new TeleserviceRepository(dataSource.manager);
     const teleservice = await teleservices.create({ instanceId, collectivityId: givorsId, slug: 'inscription-bench', kind: 'communal', title: 'Inscription', summary: 'Benchmark', now });
-    await teleservices.createDraft(givorsId, teleservice.id, now, { form: FORM, workflow: WORKFLOW, dataSources: [] });
+    await teleservices.createDraft(givorsId, teleservice.id, now, { form: FORM, workflow: BENCH_WORKFLOW, dataSources: [] });
     const version = await teleservices.publish(givorsId, teleservice.id, { publishedBy: 'bench', now });
 
     // ROWS demands in one statement; tracking codes from the row number (digits mapped into the code alphabet).
@@ -138,8 +95,8 @@ async function main() {
     };
     const small = Math.max(1, Math.floor(ROWS / 10));
     const results = [
-      await measure(`${small} lignes`, () => exportCsv({ submittedBefore: new Date(now.getTime() + (small + 1) * 1000) })),
-      await measure(`${ROWS} lignes`, () => exportCsv({})),
+      await measureMemory(SAMPLE_MS, `${small} lignes`, () => exportCsv({ submittedBefore: new Date(now.getTime() + (small + 1) * 1000) })),
+      await measureMemory(SAMPLE_MS, `${ROWS} lignes`, () => exportCsv({})),
     ];
     for (const r of results) {
       const rows = Number(r.label.split(' ')[0]);

@@ -16,17 +16,15 @@ import 'reflect-metadata';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { ManualClock } from '#core';
 import { LocalDiskStorage } from '#demands';
 import { useOrStartServices } from '#platform';
 import { TeleserviceRepository } from '#teleservices';
 import { AdminJournal } from '../apps/backoffice/admin/admin-journal.js';
 import { PlatformOperation } from '../apps/backoffice/admin/platform.service.js';
-import { freshBenchDatabase } from './support.js';
+import { BENCH_WORKFLOW, CountingSink, freshBenchDatabase, measureMemory } from './support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 50_000);
-const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 20);
 const FILE_EVERY = Number(process.env.BENCH_FILE_EVERY ?? 50);
 const FILE_KIB = Number(process.env.BENCH_FILE_KIB ?? 256);
 
@@ -35,50 +33,9 @@ const FORM = {
   title: 'Signalement',
   pages: [{ id: 'p', title: 'Signalement', fields: [{ id: 'nom', type: 'text', label: 'Nom', required: true, maxLength: 100 }, { id: 'description', type: 'long_text', label: 'Description', maxLength: 2000 }] }],
 };
-const WORKFLOW = {
-  schemaVersion: 1,
-  name: 'Banc',
-  initialStatus: 'received',
-  functions: [{ id: 'receiver', label: 'Instructeur' }],
-  statuses: [
-    { id: 'received', label: 'Reçue', colour: '#1F5FAD', visibility: 'citizen', final: false, actions: [{ id: 'close', kind: 'button', label: 'Clore', target: 'closed', functions: ['receiver'] }] },
-    { id: 'closed', label: 'Close', colour: '#3D3D3D', visibility: 'citizen', final: true, actions: [] },
-  ],
-};
+const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 20);
 
-/** Counts the bytes written and drops them (a fast HTTP client). */
-class CountingSink extends Writable {
-  bytes = 0;
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void) {
-    this.bytes += chunk.length;
-    done();
-  }
-}
 
-async function measure(label: string, run: () => Promise<number>) {
-  global.gc?.();
-  const base = process.memoryUsage();
-  let peakHeap = base.heapUsed;
-  let peakRss = base.rss;
-  let peakLive = base.heapUsed;
-  let ticks = 0;
-  const sampler = setInterval(() => {
-    // Every 10th sample, a full GC first (with --expose-gc): what is still reachable, i.e. what the export holds.
-    if (global.gc && ++ticks % 10 === 0) {
-      global.gc();
-      peakLive = Math.max(peakLive, process.memoryUsage().heapUsed);
-    }
-    const now = process.memoryUsage();
-    peakHeap = Math.max(peakHeap, now.heapUsed);
-    peakRss = Math.max(peakRss, now.rss);
-  }, SAMPLE_MS);
-  const started = performance.now();
-  const bytes = await run();
-  const ms = performance.now() - started;
-  clearInterval(sampler);
-  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return { label, ms, bytes, heapGrowth: mib(peakHeap - base.heapUsed), liveGrowth: global.gc ? mib(peakLive - base.heapUsed) : 'n/a (--expose-gc)', peakRss: mib(peakRss), mib };
-}
 
 async function main() {
   const stops: (() => Promise<void>)[] = [];
@@ -107,7 +64,7 @@ async function main() {
     const instanceWith = async (slug: string, environment: 'production' | 'test', rows: number, offset: number): Promise<string> => {
       const [{ id: instanceId }] = await dataSource.query(`INSERT INTO instance (collectivity_id, environment, slug) VALUES ($1, $2, $3) RETURNING id`, [givorsId, environment, slug]);
       const teleservice = await teleservices.create({ instanceId, collectivityId: givorsId, slug: `signalement-${slug}`, kind: 'communal', title: 'Signalement', summary: 'Benchmark', now });
-      await teleservices.createDraft(givorsId, teleservice.id, now, { form: FORM, workflow: WORKFLOW, dataSources: [] });
+      await teleservices.createDraft(givorsId, teleservice.id, now, { form: FORM, workflow: BENCH_WORKFLOW, dataSources: [] });
       const version = await teleservices.publish(givorsId, teleservice.id, { publishedBy: 'bench', now });
       await dataSource.query(
         `INSERT INTO demand (collectivity_id, teleservice_id, version_id, tracking_code, channel, data, backoffice_data, status, status_entered_at, submitted_at, created_at, updated_at, lock_version)
@@ -158,7 +115,7 @@ async function main() {
       await platform.exportInstance({ sub: 'bench', email: null }, instanceId, sink);
       return sink.bytes;
     };
-    const results = [await measure(`${small} demandes`, () => exportOf(smallInstance)), await measure(`${ROWS} demandes`, () => exportOf(largeInstance))];
+    const results = [await measureMemory(SAMPLE_MS, `${small} demandes`, () => exportOf(smallInstance)), await measureMemory(SAMPLE_MS, `${ROWS} demandes`, () => exportOf(largeInstance))];
     for (const r of results) {
       const rows = Number(r.label.split(' ')[0]);
       console.log(

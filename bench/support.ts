@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { createLogger } from '#core';
@@ -48,4 +49,54 @@ export async function freshBenchDatabase(databaseUrl: string, name: string, stop
   await dataSource.runMigrations({ transaction: 'each' });
   await seedReferenceData(dataSource);
   return dataSource;
+}
+
+/** A two-status workflow (« Reçue » → « Close ») for the benchmarks' téléservices. */
+export const BENCH_WORKFLOW = {
+  schemaVersion: 1,
+  name: 'Banc',
+  initialStatus: 'received',
+  functions: [{ id: 'receiver', label: 'Instructeur' }],
+  statuses: [
+    { id: 'received', label: 'Reçue', colour: '#1F5FAD', visibility: 'citizen', final: false, actions: [{ id: 'close', kind: 'button', label: 'Clore', target: 'closed', functions: ['receiver'] }] },
+    { id: 'closed', label: 'Close', colour: '#3D3D3D', visibility: 'citizen', final: true, actions: [] },
+  ],
+};
+
+/** Counts the bytes written and drops them (a fast HTTP client). */
+export class CountingSink extends Writable {
+  bytes = 0;
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void) {
+    this.bytes += chunk.length;
+    done();
+  }
+}
+
+/**
+ * Runs `run` (which answers the bytes it wrote) while sampling memory every `sampleMs`: heap growth, live growth
+ * (after a full GC every 10th sample, with --expose-gc: what the run really holds) and peak RSS.
+ */
+export async function measureMemory(sampleMs: number, label: string, run: () => Promise<number>) {
+  global.gc?.();
+  const base = process.memoryUsage();
+  let peakHeap = base.heapUsed;
+  let peakRss = base.rss;
+  let peakLive = base.heapUsed;
+  let ticks = 0;
+  const sampler = setInterval(() => {
+    // Every 10th sample, a full GC first (with --expose-gc): what is still reachable, i.e. what the export holds.
+    if (global.gc && ++ticks % 10 === 0) {
+      global.gc();
+      peakLive = Math.max(peakLive, process.memoryUsage().heapUsed);
+    }
+    const now = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, now.heapUsed);
+    peakRss = Math.max(peakRss, now.rss);
+  }, sampleMs);
+  const started = performance.now();
+  const bytes = await run();
+  const ms = performance.now() - started;
+  clearInterval(sampler);
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return { label, ms, bytes, heapGrowth: mib(peakHeap - base.heapUsed), liveGrowth: global.gc ? mib(peakLive - base.heapUsed) : 'n/a (--expose-gc)', peakRss: mib(peakRss), mib };
 }
