@@ -134,13 +134,8 @@ export class AccountAreaController {
   }
 
   /** The signed-in person, or a redirect to the account area's login (returns null then). */
-  private async signedIn(req: Request, res: Response): Promise<SignedIn | null> {
-    const current = await this.sessions.current(req, res);
-    if (!current) {
-      noStore(res).redirect(303, '/compte/connexion');
-      return null;
-    }
-    return current;
+  private signedIn(req: Request, res: Response): Promise<SignedIn | null> {
+    return this.sessions.requireSignedIn(req, res);
   }
 
   private links(req: Request): AccountLinks {

@@ -4,6 +4,7 @@ import type { ProviderSession } from 'oidc-provider';
 import { Account, AccountService, sessionGrantIds, type KeptAccess } from '#accounts';
 import { ACR_LOCAL } from '../oidc/claims.js';
 import { IdentityProvider, SESSION_ABSOLUTE_S } from '../oidc/identity-provider.js';
+import { noStore } from './form-view.js';
 
 /** The cookie that keeps, during a login of the account area, the page to come back to (10 minutes). */
 const RETURN_COOKIE = 'parvis_compte_retour';
@@ -72,6 +73,13 @@ export class AccountSession {
     if (!account) return null;
     await this.identity.touchActivity(session.uid).catch(() => undefined);
     return { account, session };
+  }
+
+  /** The signed-in person, or null after answering with a redirect to the account area's login. */
+  async requireSignedIn(req: Request, res: Response): Promise<SignedIn | null> {
+    const current = await this.current(req, res);
+    if (!current) noStore(res).redirect(303, '/compte/connexion');
+    return current;
   }
 
   /**

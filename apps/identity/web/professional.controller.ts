@@ -74,13 +74,8 @@ export class ProfessionalController {
     };
   }
 
-  private async signedIn(req: Request, res: Response): Promise<SignedIn | null> {
-    const current = await this.sessions.current(req, res);
-    if (!current) {
-      noStore(res).redirect(303, '/compte/connexion');
-      return null;
-    }
-    return current;
+  private signedIn(req: Request, res: Response): Promise<SignedIn | null> {
+    return this.sessions.requireSignedIn(req, res);
   }
 
   private async renderArea(req: Request, res: Response, current: SignedIn, state: { status?: number; errors?: FormErrors; numero?: string; notice?: string } = {}) {

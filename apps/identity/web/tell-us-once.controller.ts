@@ -74,8 +74,8 @@ export class TellUsOnceController {
 
   @Get('justificatifs')
   async show(@Req() req: Request, @Res() res: Response) {
-    const current = await this.sessions.current(req, res);
-    if (!current) return noStore(res).redirect(303, '/compte/connexion');
+    const current = await this.sessions.requireSignedIn(req, res);
+    if (!current) return;
     const { account } = current;
     const overview = await this.administration.overview(account, await this.fcAccounts.findLinkOfAccount(account.id));
 
