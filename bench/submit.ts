@@ -188,22 +188,43 @@ async function main() {
     // Each concurrency level runs the API then pgbench right after, so that both see about the same machine load
     // (the 2 cores are shared): the ratio of a level compares measurements taken seconds apart.
     const results: Result[] = [];
+    // The load generator: wrk (C, like pgbench's own client) when it is installed, else fetch from this process —
+    // on two cores, a Node load generator takes CPU from the engine and PostgreSQL, and the ratio says less.
+    const wrk = process.env.BENCH_LOAD === 'fetch' ? '' : spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).stdout.trim();
+    const wrkScript = join(dir, 'submit.lua');
+    await writeFile(
+      wrkScript,
+      `wrk.method = "POST"\nwrk.body = [==[${BODY}]==]\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n` +
+        `done = function(summary, latency, requests)\n  local e = summary.errors\n` +
+        `  io.write(string.format("RESULT %d %d %d %f %f\\n", summary.requests, e.connect + e.read + e.write + e.status + e.timeout, summary.duration, latency:percentile(50), latency:percentile(99)))\nend\n`,
+    );
+    console.log(`\nGénérateur de charge : ${wrk ? 'wrk' : 'fetch (ce processus)'}`);
     for (const concurrency of LEVELS) {
-      const latencies: number[] = [];
       const loadBefore = loadAverage();
-      const started = performance.now();
-      const deadline = started + SECONDS * 1000;
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (performance.now() < deadline) {
-            const t = performance.now();
-            await submit();
-            latencies.push(performance.now() - t);
-          }
-        }),
-      );
-      const elapsed = (performance.now() - started) / 1000;
-      results.push({ ...summarise('engine API', concurrency, latencies, elapsed), load: `${loadBefore} → ${loadAverage()}` });
+      if (wrk) {
+        const run = spawnSync(wrk, ['-t', String(Math.min(concurrency, 2)), '-c', String(concurrency), '-d', `${SECONDS}s`, '-s', wrkScript, `${base}/api/v1/teleservices/banc-essai/demands`], { encoding: 'utf8' });
+        const line = /RESULT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)/.exec(run.stdout);
+        if (run.status !== 0 || !line) throw new Error(`wrk a échoué : ${run.stderr || run.stdout}`);
+        const [, requests, errors, durationUs, p50Us, p99Us] = line.map(Number);
+        if (errors > 0) throw new Error(`wrk : ${errors} réponses en erreur sur ${requests}`);
+        const seconds = durationUs / 1e6;
+        results.push({ label: 'engine API', concurrency, count: requests, seconds, rate: requests / seconds, p50: p50Us / 1000, p99: p99Us / 1000, load: `${loadBefore} → ${loadAverage()}` });
+      } else {
+        const latencies: number[] = [];
+        const started = performance.now();
+        const deadline = started + SECONDS * 1000;
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            while (performance.now() < deadline) {
+              const t = performance.now();
+              await submit();
+              latencies.push(performance.now() - t);
+            }
+          }),
+        );
+        const elapsed = (performance.now() - started) / 1000;
+        results.push({ ...summarise('engine API', concurrency, latencies, elapsed), load: `${loadBefore} → ${loadAverage()}` });
+      }
       if (!pgbench) continue;
       const prefix = join(dir, `c${concurrency}`);
       const sqlLoadBefore = loadAverage();
