@@ -120,19 +120,23 @@ describe('portal: data held by the administration and mandates, in a real browse
     expect(await quotient.getAttribute('readonly')).toBeNull();
     await accessible(context, page.url());
 
-    // The button is a plain link: the territorial account's consent screen, then back to the same page.
-    const ask = page.getByRole('link', { name: 'Récupérer mon quotient familial auprès de la CAF' });
+    // The button submits the page's form (what was typed is kept, in the form in progress it creates): the territorial
+    // account's consent screen, then back to the same page.
+    const phone = page.getByLabel('Téléphone');
+    await phone.fill('06 12 34 56 78');
+    const ask = page.getByRole('button', { name: 'Récupérer mon quotient familial auprès de la CAF' });
     await Promise.all([page.waitForURL((url) => url.toString().startsWith(identity.url)), ask.click()]);
     expect(await page.locator('main').innerText()).toContain('Votre quotient familial, détenu par la CAF ou la MSA');
-    await Promise.all([page.waitForURL(/\/nouveau\/etape\/responsable$/), page.getByRole('button', { name: 'Accepter et continuer' }).click()]);
+    await Promise.all([page.waitForURL(/\/[0-9a-f-]{36}\/etape\/responsable$/), page.getByRole('button', { name: 'Accepter et continuer' }).click()]);
     expect(page.url().startsWith(portal.url)).toBe(true);
 
+    expect(await phone.inputValue()).toBe('06 12 34 56 78');
     expect(await quotient.inputValue()).toBe('350');
     expect(await quotient.getAttribute('readonly')).not.toBeNull();
     const main = await page.locator('main').innerText();
     expect(main).toContain('Information transmise par la CAF ou la MSA avec votre accord : elle ne peut pas être modifiée ici.');
     expect(main).toContain('Votre quotient familial a été transmis par la CAF ou la MSA avec votre accord');
-    expect(await page.getByRole('link', { name: 'Récupérer mon quotient familial auprès de la CAF' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Récupérer mon quotient familial auprès de la CAF' }).count()).toBe(0);
     expect(api.requests.map((r) => r.path)).toContain('/v3/dss/quotient_familial/identite');
     await accessible(context, page.url());
 
@@ -185,8 +189,8 @@ describe('portal: data held by the administration and mandates, in a real browse
     const context = await chromium.newContext();
     const page = await context.newPage();
     await logIn(page, SCHOOL, 'fatima.refus@example.org');
-    await Promise.all([page.waitForURL((url) => url.toString().startsWith(identity.url)), page.getByRole('link', { name: 'Récupérer mon quotient familial auprès de la CAF' }).click()]);
-    await Promise.all([page.waitForURL(/\/nouveau\/etape\/responsable$/), page.getByRole('button', { name: 'Refuser' }).click()]);
+    await Promise.all([page.waitForURL((url) => url.toString().startsWith(identity.url)), page.getByRole('button', { name: 'Récupérer mon quotient familial auprès de la CAF' }).click()]);
+    await Promise.all([page.waitForURL(/\/[0-9a-f-]{36}\/etape\/responsable$/), page.getByRole('button', { name: 'Refuser' }).click()]);
     expect(await page.locator('main').innerText()).toContain(
       'Vous n’avez pas autorisé la transmission de votre quotient familial. Saisissez-le ci-dessous et joignez une attestation de quotient familial.',
     );
@@ -194,13 +198,37 @@ describe('portal: data held by the administration and mandates, in a real browse
     expect(await quotient.getAttribute('readonly')).toBeNull();
     expect(await quotient.inputValue()).toBe('');
     // The button stays, to change one's mind.
-    expect(await page.getByRole('link', { name: 'Récupérer mon quotient familial auprès de la CAF' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Récupérer mon quotient familial auprès de la CAF' }).count()).toBe(1);
     expect(api.requests.slice(asked)).toEqual([]); // nothing asked of the administration
     await quotient.fill('640');
     await press(page, 'Continuer');
     await page.waitForURL(/\/[0-9a-f-]{36}\/etape\/enfants_page$/);
     await page.goto(page.url().replace(/enfants_page$/, 'responsable'));
     expect(await quotient.inputValue()).toBe('640');
+    await context.close();
+  });
+
+  it('without JavaScript too: the button keeps what was typed, and the value released wins over a typed quotient', async () => {
+    await certified('pierre.sansjs@example.org', 'Mercier');
+    const context = await chromium.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await logIn(page, SCHOOL, 'pierre.sansjs@example.org');
+    await page.getByLabel('Téléphone').fill('06 98 76 54 32');
+    await page.getByLabel('Quotient familial CAF').fill('999');
+    await Promise.all([
+      page.waitForURL((url) => url.toString().startsWith(identity.url)),
+      page.getByRole('button', { name: 'Récupérer mon quotient familial auprès de la CAF' }).click(),
+    ]);
+    await Promise.all([page.waitForURL(/\/[0-9a-f-]{36}\/etape\/responsable$/), page.getByRole('button', { name: 'Accepter et continuer' }).click()]);
+    expect(await page.getByLabel('Téléphone').inputValue()).toBe('06 98 76 54 32');
+    const quotient = page.getByLabel('Quotient familial CAF');
+    expect(await quotient.inputValue()).toBe('350');
+    expect(await quotient.getAttribute('readonly')).not.toBeNull();
+    await press(page, 'Continuer');
+    await page.waitForURL(/\/[0-9a-f-]{36}\/etape\/enfants_page$/);
+    const draftId = /\/([0-9a-f-]{36})\/etape\//.exec(page.url())![1]!;
+    const [draft] = await db.query(`SELECT data FROM draft WHERE id = $1`, [draftId]);
+    expect({ telephone: draft.data.telephone, quotient: draft.data.quotient }).toEqual({ telephone: '+33698765432', quotient: 350 });
     await context.close();
   });
 
@@ -212,22 +240,27 @@ describe('portal: data held by the administration and mandates, in a real browse
     const page = await context.newPage();
     await logIn(page, GRANT, 'pierre.pro@example.org');
     expect(page.url()).toMatch(/\/nouveau\/etape\/association_page$/);
-    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Choisir l’entreprise ou l’association pour laquelle j’agis' }).click()]);
+    // What is typed before asking, and before choosing the mandate, stays (both are buttons of the page's form).
+    const rna = page.getByLabel('Numéro RNA (obligatoire)');
+    await rna.fill('W691234567');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Choisir l’entreprise ou l’association pour laquelle j’agis' }).click()]);
     // Professional mandates always need the person's own consent, even for the platform's portal.
     expect(page.url().startsWith(identity.url)).toBe(true);
     expect(await page.locator('main').innerText()).toContain('Vos mandats professionnels');
     await Promise.all([page.waitForURL(/\/etape\/association_page$/), page.getByRole('button', { name: 'Accepter et continuer' }).click()]);
-    await page.waitForURL(/\/nouveau\/etape\/association_page$/);
+    await page.waitForURL(/\/[0-9a-f-]{36}\/etape\/association_page$/);
+    expect(await rna.inputValue()).toBe('W691234567');
     const choice = page.getByLabel(/^Agir pour : MERCIER TRANSPORTS.* \(SIRET 903 124 659 00017\)$/);
     await choice.check();
     await press(page, 'Agir pour cette entreprise');
-    await page.waitForURL(/\/nouveau\/etape\/association_page$/);
+    await page.waitForURL(/\/[0-9a-f-]{36}\/etape\/association_page$/);
     const name = page.getByLabel('Nom de l’association (obligatoire)');
     const siret = page.getByLabel('Numéro SIRET (obligatoire)');
     expect(await siret.inputValue()).toBe('90312465900017');
     expect(await name.inputValue()).toMatch(/^MERCIER TRANSPORTS/);
     expect(await siret.getAttribute('readonly')).not.toBeNull();
     expect(await name.getAttribute('readonly')).not.toBeNull();
+    expect(await rna.inputValue()).toBe('W691234567');
     expect(await page.locator('main').innerText()).toContain('Information de votre mandat : elle ne peut pas être modifiée ici.');
     expect(await page.getByLabel(/^Agir pour : MERCIER TRANSPORTS/).isChecked()).toBe(true);
     await accessible(context, page.url());
@@ -239,11 +272,11 @@ describe('portal: data held by the administration and mandates, in a real browse
     const context = await chromium.newContext();
     const page = await context.newPage();
     await logIn(page, GRANT, 'fatima.sansmandat@example.org');
-    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Choisir l’entreprise ou l’association pour laquelle j’agis' }).click()]);
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Choisir l’entreprise ou l’association pour laquelle j’agis' }).click()]);
     if (page.url().startsWith(identity.url)) {
       await Promise.all([page.waitForURL(/\/etape\/association_page$/), page.getByRole('button', { name: 'Accepter et continuer' }).click()]);
     }
-    await page.waitForURL(/\/nouveau\/etape\/association_page$/);
+    await page.waitForURL(/\/[0-9a-f-]{36}\/etape\/association_page$/);
     expect(await page.locator('main').innerText()).toContain('Vous n’avez aucun mandat actif pour une entreprise ou une association.');
     expect(await page.getByRole('link', { name: 'Gérer mes mandats dans l’Espace professionnel de mon compte' }).getAttribute('href')).toBe(`${identity.url}/compte/professionnel`);
     const siret = page.getByLabel('Numéro SIRET (obligatoire)');

@@ -101,18 +101,33 @@ describe('portal and identity: « Dites-le-nous une fois » and mandates (HTTP)'
     return identity.app.get(FranceConnectAccounts).link(account.id, pivotIdentity({ ...fc, sub: `${fc.sub}-${email}` }));
   }
 
-  /** Logged into the portal on the school form's first page, then through the quotient's button and consent. */
+  /**
+   * Logged into the portal on the school form's first page, a phone number typed, then through the quotient's button
+   * (a button of the page's form: the answers typed travel with it) and the consent screen.
+   */
   async function withQuotient(email: string, decision: 'accepter' | 'refuser' = 'accepter') {
     const browser = new WebBrowser();
     const first = await logIn(browser, portal.url, email, { returnTo: SCHOOL });
     expect(first.url).toBe(`${portal.url}${SCHOOL}/nouveau/etape/responsable`);
-    const href = decode(/href="(\/auth\/autorisation\?[^"]+)"/.exec(first.html)![1]!);
-    expect(new URL(href, portal.url).searchParams.get('portee')).toBe('quotient_familial');
+    expect(first.html).toContain('<button class="button secondary" type="submit" form="page-form" name="_action" value="autorisation:quotient_familial">Récupérer mon quotient familial auprès de la CAF</button>');
+    expect(first.html).toContain('<form id="page-form" class="demand-form" method="post"');
+    expect(first.html).not.toContain('/auth/autorisation');
+    const asked = await browser.request(`${portal.url}${SCHOOL}/nouveau/etape/responsable`, form({ ...inputsOf(first.html), 'f.telephone': '06 12 34 56 78', _action: 'autorisation:quotient_familial' }));
+    expect(asked.status).toBe(303);
+    const href = asked.headers.get('location')!;
+    const query = new URL(href, portal.url);
+    expect(query.pathname).toBe('/auth/autorisation');
+    expect(query.searchParams.get('portee')).toBe('quotient_familial');
+    // The answers are kept in the form in progress now created: the data released is kept for it, and back to it.
+    const returnTo = query.searchParams.get('returnTo')!;
+    expect(returnTo).toMatch(new RegExp(`^${SCHOOL}/[0-9a-f-]{36}/etape/responsable$`));
+    expect(query.searchParams.get('cle')).toBe(/\/([0-9a-f-]{36})\//.exec(returnTo)![1]);
     const consent = await browser.follow(`${portal.url}${href}`);
     expect(consent.url.startsWith(identity.url)).toBe(true);
     expect(consent.html).toContain('Votre quotient familial, détenu par la CAF ou la MSA');
     const back = await browser.follow(new URL(formAction(consent.html, '/consent'), consent.url).toString(), form({ _csrf: hiddenValue(consent.html, '_csrf'), decision }));
-    expect(back.url).toBe(`${portal.url}${SCHOOL}/nouveau/etape/responsable`);
+    expect(back.url).toBe(`${portal.url}${returnTo}`);
+    expect(inputsOf(back.html)['f.telephone']).toBe('06 12 34 56 78');
     return { browser, page: back };
   }
 
@@ -122,7 +137,7 @@ describe('portal and identity: « Dites-le-nous une fois » and mandates (HTTP)'
     expect(page.html).toMatch(/name="f\.quotient" type="text" value="350"[^>]* readonly aria-readonly="true"/);
 
     const sent = { ...inputsOf(page.html), _action: 'continue', 'f.quotient': '120' };
-    const refused = await browser.follow(`${portal.url}${SCHOOL}/nouveau/etape/responsable`, form(sent));
+    const refused = await browser.follow(page.url, form(sent));
     expect(refused.response.status).toBe(422);
     expect(refused.url).toMatch(/\/formulaire\/[0-9a-f-]{36}\/etape\/responsable$/);
     expect(refused.html).toContain('Cette valeur est transmise par l’administration et ne peut pas être modifiée.');
@@ -137,6 +152,36 @@ describe('portal and identity: « Dites-le-nous une fois » and mandates (HTTP)'
     expect(accepted.url).toBe(`${portal.url}${SCHOOL}/${draftId}/etape/enfants_page`);
     const [saved] = await portal.app.get(DataSource).query(`SELECT data FROM draft WHERE id = $1`, [draftId]);
     expect(saved.data.quotient).toBe(350);
+  });
+
+  it('keeps what was typed through the consent; a scope the page does not offer is refused (422), CSRF checked', async () => {
+    await certified('pierre.garde@example.org', 'Mercier');
+    const { browser, page } = await withQuotient('pierre.garde@example.org', 'refuser');
+    expect(page.response.status).toBe(200);
+    expect(page.html).toContain('Vous n’avez pas autorisé la transmission de votre quotient familial.');
+    expect(page.html).not.toMatch(/name="f\.quotient"[^>]* readonly/);
+    const db = portal.app.get(DataSource);
+    const draftsBefore = await db.query(`SELECT id, data FROM draft ORDER BY id`);
+
+    // Not offered by this page (no field prefills from it), or not any more: 422, a French message, nothing kept.
+    for (const scope of ['droits_sociaux', 'mandats', 'profile', '']) {
+      const answer = await browser.follow(page.url, form({ ...inputsOf(page.html), 'f.telephone': '07 00 00 00 00', _action: `autorisation:${scope}` }));
+      expect({ scope, status: answer.response.status }).toEqual({ scope, status: 422 });
+      expect(answer.html).toContain('Cette information ne peut pas être demandée à l’administration depuis cette page.');
+    }
+    // Choosing a mandate where the page offers none: 422 too.
+    const mandate = await browser.follow(page.url, form({ ...inputsOf(page.html), _action: 'mandat', mandat: '90312465900017' }));
+    expect(mandate.response.status).toBe(422);
+    expect(mandate.html).toContain('Choisissez l’une de vos entreprises (ou associations) dans la liste de vos mandats');
+    // On a new form, nothing is created either.
+    const fresh = await browser.follow(`${portal.url}${SCHOOL}/nouveau/etape/responsable`, form({ ...inputsOf(page.html), _action: 'autorisation:droits_sociaux' }));
+    expect(fresh.response.status).toBe(422);
+    expect(await db.query(`SELECT id, data FROM draft ORDER BY id`)).toEqual(draftsBefore);
+    // The page's form carries its CSRF token: without it, refused.
+    const withoutToken = inputsOf(page.html);
+    delete withoutToken._csrf;
+    const forged = await browser.request(page.url, form({ ...withoutToken, _action: 'autorisation:quotient_familial' }));
+    expect(forged.status).toBe(403);
   });
 
   it('API Particulier not answering: the consent is given, nothing comes back, the page says so and the field stays free', async () => {

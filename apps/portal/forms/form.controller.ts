@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { DomainError, type FieldError } from '#core';
 import type { CompiledDefinition } from '#demands';
 import type { FieldDefinition, FormProfile, PageDefinition } from '#forms';
-import type { ReleasedScope, WebSession } from '#web-session';
+import { authorizationHref, type ReleasedScope, type WebSession } from '#web-session';
 import { portalNavigation } from '../navigation.js';
 import { assetUrl } from './assets.controller.js';
 import {
@@ -24,7 +24,7 @@ import {
 } from './form-fields.js';
 import { FormFillingService, formNotFound, stagedKeys, type Flash, type FormTeleservice, type Progress } from './form-filling.service.js';
 import { isMultipart, readMultipart } from './multipart.js';
-import { mandatesOf, offersOf, releaseKey, releasedAttributes, SCOPE_OF_ATTRIBUTE } from './tell-us-once.js';
+import { authorizationScopeOf, MANDATE_ACTION, mandatesOf, offersMandateChoice, offersOf, offersScope, releaseKey, releasedAttributes, SCOPE_OF_ATTRIBUTE, type TellUsOnceOffer } from './tell-us-once.js';
 
 const NEW = 'nouveau';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -174,14 +174,7 @@ export class FormController {
     const action = `${this.base(teleservice)}/${formId}/etape/${pageId}`;
     if (hasMap) this.allowTiles(res);
     const versionNotice = loaded.isNew ? null : await this.forms.takeNotice(session, formId);
-    const tellUsOnce = offersOf(page, loaded.released, {
-      loggedIn: Boolean(session.user),
-      certified: session.user?.profile?.certified === true,
-      key: loaded.releaseKey,
-      here: action,
-      accountUrl: String((res.locals.account as { accountUrl?: string } | undefined)?.accountUrl ?? ''),
-      chooseAction: `${action}/mandat`,
-    });
+    const tellUsOnce = this.offers(session, res, loaded, page, action);
     res.status(errors.length ? 422 : 200);
     res.setHeader('Cache-Control', 'no-store'); // what the person typed, even anonymously
     const brand = await this.forms.brand(teleservice);
@@ -252,6 +245,25 @@ export class FormController {
       });
       body = parsed.fields;
     } else body = (req.body ?? {}) as Record<string, unknown>;
+
+    // « Dites-le-nous une fois »: the page's buttons ask for a scope, or choose the mandate to act for; only what the page
+    // offers now (otherwise 422 and nothing kept).
+    const asked = authorizationScopeOf(body._action);
+    const chosenMandate = body._action === MANDATE_ACTION ? body.mandat : undefined;
+    if (asked !== null || body._action === MANDATE_ACTION) {
+      const offers = this.offers(session, res, loaded, page, `${this.base(teleservice)}/${formId}/etape/${pageId}`);
+      const refusal =
+        asked !== null && !offersScope(offers, asked)
+          ? DomainError.invalid('AUTHORIZATION_NOT_OFFERED', 'Cette information ne peut pas être demandée à l’administration depuis cette page. Revenez à la page et utilisez le bouton qu’elle propose.')
+          : asked === null && (!offersMandateChoice(offers) || !mandatesOf(loaded.released.mandats).some((m) => m.siret === chosenMandate))
+            ? DomainError.invalid('MANDATE_UNKNOWN', 'Choisissez l’une de vos entreprises (ou associations) dans la liste de vos mandats, puis recommencez.')
+            : null;
+      if (refusal) {
+        const sent = [...uploaded.values()].flat();
+        if (sent.length) await this.forms.deleteStaged(stagedKeys({ sent }));
+        throw refusal;
+      }
+    }
 
     const progress = loaded.isNew
       ? await this.forms.create(session, { teleserviceId: teleservice.id, versionId: loaded.progress.versionId, data: {}, currentPage: pageId })
@@ -366,6 +378,16 @@ export class FormController {
       return again({ values: pick(values, pageIds), errors: uploadErrors, notice: blockAction[1] === 'add' ? 'Un élément a été ajouté : remplissez-le.' : 'L’élément a été supprimé.' }, blockAnchor);
     }
     if (action.startsWith('remove-file:')) return again({ values: pick(values, pageIds), errors: uploadErrors, notice: 'Le fichier a été retiré.' });
+    // The answers typed are kept for the return (the page shows them, the released value wins for its locked field).
+    if (asked !== null) {
+      await this.forms.setFlash(session, progress.id, { page: pageId, values: pick(values, pageIds), errors: uploadErrors });
+      return res.redirect(303, authorizationHref(asked, releaseKey(teleservice.id, progress.id), here));
+    }
+    // « Agir pour : <entreprise> »: the mandate's SIRET and denomination prefill the page's company fields, locked.
+    if (typeof chosenMandate === 'string' && loaded.released.mandats) {
+      await session.keepReleased(releaseKey(teleservice.id, progress.id), 'mandats', { ...loaded.released.mandats, choice: chosenMandate });
+      return again({ values: pick(values, pageIds), errors: uploadErrors });
+    }
 
     if (action === 'save' && session.user) {
       progress.data = values;
@@ -402,34 +424,6 @@ export class FormController {
     await this.forms.save(session, progress);
     if (hiddenFiles.length) await this.forms.deleteStaged(hiddenFiles);
     return res.redirect(303, next ? `${base}/etape/${next}` : `${base}/recapitulatif`);
-  }
-
-  /**
-   * « Agir pour : <entreprise> »: the mandate (among those the account released for this form) whose SIRET and
-   * denomination prefill the page's company fields, locked. Plain form POST (CSRF), back to the page.
-   */
-  @Post('demarches/:instance/:slug/formulaire/:formId/etape/:page/mandat')
-  async chooseMandate(
-    @Param('instance') instance: string,
-    @Param('slug') slug: string,
-    @Param('formId') formId: string,
-    @Param('page') pageId: string,
-    @Req() req: Request,
-    @Res() res: Response,
-  ) {
-    const session = req.webSession!;
-    const loaded = await this.load(req, instance, slug, formId);
-    if (!session.user) throw new DomainError('LOGIN_REQUIRED', 'Connectez-vous pour agir au nom d’une entreprise.', 'unauthenticated');
-    const page = loaded.definition.form.definition.pages.find((p) => p.id === pageId);
-    if (!page) throw DomainError.notFound('FORM_PAGE_NOT_FOUND', 'Cette étape n’existe pas dans ce formulaire.');
-    const here = `${this.base(loaded.teleservice)}/${formId}/etape/${pageId}`;
-    const entry = loaded.released.mandats;
-    const chosen = (req.body as Record<string, unknown> | undefined)?.mandat;
-    if (!entry || !mandatesOf(entry).some((m) => m.siret === chosen)) {
-      throw DomainError.invalid('MANDATE_UNKNOWN', 'Choisissez l’une de vos entreprises (ou associations) dans la liste de vos mandats, puis recommencez.');
-    }
-    await session.keepReleased(loaded.releaseKey, 'mandats', { ...entry, choice: chosen as string });
-    return res.redirect(303, here);
   }
 
   /** Postcode → commune (asks among several), another commune by its name, a typed place → point. */
@@ -582,6 +576,17 @@ export class FormController {
       notice: 'Votre demande n’a pas pu être envoyée : corrigez les réponses signalées, elles sont gardées.',
     });
     return res.redirect(303, `${base}/etape/${first}`);
+  }
+
+  /** What the page offers from « Dites-le-nous une fois » (`here`: the page's URL, where the authorization comes back). */
+  private offers(session: WebSession, res: Response, loaded: Loaded, page: PageDefinition, here: string): TellUsOnceOffer[] {
+    return offersOf(page, loaded.released, {
+      loggedIn: Boolean(session.user),
+      certified: session.user?.profile?.certified === true,
+      key: loaded.releaseKey,
+      here,
+      accountUrl: String((res.locals.account as { accountUrl?: string } | undefined)?.accountUrl ?? ''),
+    });
   }
 
   private base(t: FormTeleservice) {

@@ -93,10 +93,26 @@ const WORDING: Record<string, { button: string; what: string; holder: string; in
   },
 };
 
+/** The `_action` of the page form's button that asks the territorial account for a scope (`autorisation:<portée>`). */
+export const AUTHORIZATION_ACTION = 'autorisation:';
+
+/** The `_action` of the page form's button that chooses the mandate to act for (radio `mandat`: its SIRET). */
+export const MANDATE_ACTION = 'mandat';
+
+/** The scope an `_action` asks for, or null when the action is another one. */
+export function authorizationScopeOf(action: unknown): string | null {
+  return typeof action === 'string' && action.startsWith(AUTHORIZATION_ACTION) ? action.slice(AUTHORIZATION_ACTION.length) : null;
+}
+
 export interface TellUsOnceOffer {
   scope: string;
-  /** The link that asks the territorial account (consent screen) and comes back here. */
+  /**
+   * Where the page's button leads (consent screen of the territorial account, then back here): the button submits the
+   * page's own form with `action`, the typed answers are kept, then the page POST redirects here.
+   */
   href?: string;
+  /** The `_action` of that button (`autorisation:<portée>`), set with `href`. */
+  action?: string;
   button?: string;
   /** Why there is nothing (refused, absent, unavailable, not certified), in French. */
   message?: string;
@@ -104,6 +120,7 @@ export interface TellUsOnceOffer {
   confirmation?: string;
   /** The mandate choice (scope `mandats` released). */
   mandates?: { siret: string; label: string; checked: boolean; id: string }[];
+  /** The `_action` of the page form's button that chooses among `mandates`. */
   chooseAction?: string;
   /** Where to get a mandate (« Espace professionnel » of the account). */
   professionalUrl?: string;
@@ -113,16 +130,17 @@ export interface TellUsOnceOffer {
 export function offersOf(
   page: PageDefinition,
   released: Record<string, ReleasedScope>,
-  ctx: { loggedIn: boolean; certified: boolean; key: string; here: string; accountUrl: string; chooseAction: string },
+  ctx: { loggedIn: boolean; certified: boolean; key: string; here: string; accountUrl: string },
 ): TellUsOnceOffer[] {
   if (!ctx.loggedIn) return [];
   return scopesOfPage(page).map((scope): TellUsOnceOffer => {
     const wording = WORDING[scope]!;
     const entry = released[scope];
     const href = authorizationHref(scope, ctx.key, ctx.here);
+    const ask = { href, action: `${AUTHORIZATION_ACTION}${scope}`, button: wording.button };
     if (scope === 'mandats') {
       const professionalUrl = `${ctx.accountUrl}/professionnel`;
-      if (!entry) return { scope, href, button: wording.button };
+      if (!entry) return { scope, ...ask };
       if (entry.status === 'released') {
         const mandates = mandatesOf(entry);
         if (!mandates.length) {
@@ -130,7 +148,7 @@ export function offersOf(
         }
         return {
           scope,
-          chooseAction: ctx.chooseAction,
+          chooseAction: MANDATE_ACTION,
           confirmation: entry.choice ? 'Les informations de l’entreprise viennent de votre mandat : elles ne peuvent pas être modifiées ici.' : undefined,
           mandates: mandates.map((m, i) => ({ siret: m.siret, id: `mandat-${i}`, checked: m.siret === entry.choice, label: `Agir pour : ${m.denomination} (SIRET ${m.siret.replace(/^(\d{3})(\d{3})(\d{3})(\d{5})$/, '$1 $2 $3 $4')})` })),
           professionalUrl,
@@ -141,18 +159,28 @@ export function offersOf(
       const can = scope === 'droits_sociaux' ? 'peuvent être demandés' : 'peut être demandé';
       return { scope, message: `${capitalise(wording.what)} ${can} à ${wording.holder} quand votre identité est certifiée par FranceConnect (« Mon compte »). ${wording.instead}` };
     }
-    if (!entry) return { scope, href, button: wording.button };
+    if (!entry) return { scope, ...ask };
     switch (entry.status) {
       case 'released':
         return { scope, confirmation: `${capitalise(wording.what)} ${scope === 'droits_sociaux' ? 'ont été transmis' : 'a été transmis'} par ${wording.holder} avec votre accord : ${scope === 'droits_sociaux' ? 'ils ne peuvent' : 'il ne peut'} pas être modifié${scope === 'droits_sociaux' ? 's' : ''} ici.` };
       case 'refused':
-        return { scope, href, button: wording.button, message: `Vous n’avez pas autorisé la transmission de ${wording.what}. ${wording.instead}` };
+        return { scope, ...ask, message: `Vous n’avez pas autorisé la transmission de ${wording.what}. ${wording.instead}` };
       case 'absent':
         return { scope, message: `${capitalise(wording.holder)} n’a transmis aucune information (aucun dossier à votre nom, identité non certifiée, ou service momentanément indisponible). ${wording.instead}` };
       default:
-        return { scope, href, button: wording.button, message: `Le service qui détient ${wording.what} ne répond pas pour le moment. ${wording.instead} Vous pouvez aussi réessayer plus tard.` };
+        return { scope, ...ask, message: `Le service qui détient ${wording.what} ne répond pas pour le moment. ${wording.instead} Vous pouvez aussi réessayer plus tard.` };
     }
   });
+}
+
+/** Whether the page offers to choose among the released mandates now (the only time its POST may choose one). */
+export function offersMandateChoice(offers: readonly TellUsOnceOffer[]): boolean {
+  return offers.some((offer) => offer.scope === 'mandats' && offer.mandates !== undefined);
+}
+
+/** Whether the page offers to ask for `scope` now (its button is shown): the only scopes its POST may ask for. */
+export function offersScope(offers: readonly TellUsOnceOffer[], scope: string): boolean {
+  return offers.some((offer) => offer.scope === scope && offer.href !== undefined);
 }
 
 function capitalise(text: string): string {
