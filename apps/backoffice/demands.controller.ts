@@ -77,6 +77,7 @@ const EVENT_LABELS: Record<string, string> = {
   deletion_scheduled: 'Suppression programmée',
   timer_unschedulable: 'Échéance impossible à programmer',
   condition_error: 'Erreur dans une condition du circuit',
+  sms_not_sent: 'SMS non envoyé',
 };
 
 /** Notices after a successful POST (`?fait=`). */

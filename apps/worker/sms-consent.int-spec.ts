@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { Account, ClientService, hmacHex, PasswordHasher } from '#accounts';
-import { APP_CONFIG, type AppConfig } from '#core';
-import { SubmitDemand, SubmitDemandCommand } from '#demands';
+import { APP_CONFIG, createLogger, type AppConfig } from '#core';
+import { DemandQueries, SubmitDemand, SubmitDemandCommand } from '#demands';
+import { SendSmsJob } from '#notifications';
 import { JobReceipts, QueueRegistry } from '#queue';
 import { TeleserviceRepository, type Teleservice } from '#teleservices';
 import { startSmsProviderDouble, startTestApp, type SmsProviderDouble, type TestApp } from '#testing';
@@ -145,6 +146,10 @@ describe('SMS from the citizen’s account: sent to the profile’s mobile with 
     return demand;
   }
   const textsAbout = (trackingCode: string) => provider.messages.filter((m) => m.text.includes(trackingCode));
+  /** The history's `sms_not_sent` events of a demand, as stored (agents' view). */
+  const notSentEvents = (demandId: string): Promise<{ visibility: string; actor: unknown; payload: Record<string, unknown> }[]> =>
+    db.query(`SELECT visibility, actor, payload FROM demand_event WHERE demand_id = $1 AND kind = 'sms_not_sent' ORDER BY id`, [demandId]);
+  const smsJobKey = (demandId: string) => `sms.send/demand/${demandId}/1-ack/sms`;
 
   beforeAll(async () => {
     provider = await startSmsProviderDouble();
@@ -211,16 +216,27 @@ describe('SMS from the citizen’s account: sent to the profile’s mobile with 
     ]);
     const events = await db.query(`SELECT kind FROM demand_event WHERE demand_id = $1`, [demand.id]);
     expect(events.map((e: { kind: string }) => e.kind)).not.toContain('effect_deferred');
+    expect(events.map((e: { kind: string }) => e.kind)).not.toContain('sms_not_sent');
   });
 
   it('sends nothing to a citizen who never ticked the box, even with a mobile in the profile and in the form', async () => {
     const account = await createAccount('bastien.sms@example.org', '06 55 44 33 22');
     const demand = await submitAs(portalSub(account.id), '06 55 44 33 22');
     expect(textsAbout(demand.trackingCode)).toEqual([]);
+    // Agents see why in the demand's history: one internal event, the reason in French, no phone number.
+    const [notSent, ...more] = await notSentEvents(demand.id);
+    expect(more).toEqual([]);
+    expect(notSent).toEqual({
+      visibility: 'internal',
+      actor: { type: 'system', name: 'notifications' },
+      payload: { jobKey: smsJobKey(demand.id), refusal: 'no_link', text: 'SMS non envoyé : aucun choix SMS enregistré pour ce compte.' },
+    });
+    expect(JSON.stringify(notSent)).not.toMatch(/06 ?55|\+33655/);
     // The same after an explicit « no » (the box left unticked and saved).
     expect((await chooseSms(await signedIn('bastien.sms@example.org'), false)).status).toBe(303);
     const again = await submitAs(portalSub(account.id), '06 55 44 33 22');
     expect(textsAbout(again.trackingCode)).toEqual([]);
+    expect((await notSentEvents(again.id)).map((e) => e.payload.text)).toEqual(['SMS non envoyé : l’usager n’a pas accepté les SMS de suivi, ou a retiré son accord.']);
     expect(provider.messages.some((m) => m.to === '+33655443322')).toBe(false);
   });
 
@@ -287,5 +303,37 @@ describe('SMS from the citizen’s account: sent to the profile’s mobile with 
     expect(await db.query(`SELECT 1 FROM citizen_sms_subject WHERE account_id = $1`, [account.id])).toEqual([]);
     const demand = await submitAs(portalSub(account.id), '06 01 02 03 04');
     expect(textsAbout(demand.trackingCode)).toEqual([]);
+    expect((await notSentEvents(demand.id)).map((e) => e.payload.refusal)).toEqual(['no_link']);
+  });
+
+  it('records an SMS not sent once in the agents’ history, even when the job is replayed, and never shows it to the citizen', async () => {
+    const account = await createAccount('gael.sms@example.org', null);
+    await chooseSms(await signedIn('gael.sms@example.org'), false);
+    const sub = portalSub(account.id);
+    const demand = await submitAs(sub, '');
+    expect(await notSentEvents(demand.id)).toHaveLength(1);
+
+    // The same job run again (a retry after a lost acknowledgement, a manual replay): same key, nothing more.
+    const context = { job: 'sms.send' as const, key: smsJobKey(demand.id), attempt: 2, maxAttempts: 5, correlationId: 'test', logger: createLogger({ level: 'silent', app: 'worker' }) };
+    const job = worker.app.get(SendSmsJob);
+    await job.handle({ accountSub: sub, text: 'Métropole de Lyon : relance', demandId: demand.id }, context);
+    await job.handle({ accountSub: sub, text: 'Métropole de Lyon : relance', demandId: demand.id }, { ...context, attempt: 3 });
+    expect(await notSentEvents(demand.id)).toHaveLength(1);
+    expect(textsAbout(demand.trackingCode)).toEqual([]);
+    // A job queued before the payload named its demand still runs, and records nothing.
+    await job.handle({ accountSub: sub, text: 'Ancien format' }, { ...context, key: 'sms.send/ancien' });
+    expect(await notSentEvents(demand.id)).toHaveLength(1);
+
+    // The citizen's view of the demand (the portal's query, row-level security of a citizen) does not show it.
+    const queries = engine.app.get(DemandQueries);
+    const seen = await queries.get({ kind: 'citizen', sub }, demand.id);
+    expect(seen.history.length).toBeGreaterThan(0);
+    expect(seen.history.map((e) => e.kind)).not.toContain('sms_not_sent');
+    // An agent of the collectivity sees it.
+    const agent = await queries.get(
+      { kind: 'agent', sub: 'agent-sms', collectivityIds: [seed.metropolisId], functions: ['receiver'], permissions: ['demands:read'] },
+      demand.id,
+    );
+    expect(agent.history.filter((e) => e.kind === 'sms_not_sent').map((e) => e.visibility)).toEqual(['internal']);
   });
 });

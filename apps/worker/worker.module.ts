@@ -15,6 +15,7 @@ import {
   WorkflowDocumentJob,
   WorkflowTimerJob,
   WorkflowWebserviceJob,
+  SmsNotSentModule,
 } from '#demands';
 import { AgentDigestJob, AgentNotificationsModule, AgentsNotifyJob, MailModule, PortalNotificationJob, SendMailJob, SendSmsJob, SmsModule } from '#notifications';
 import { createRedis } from '#platform';
@@ -31,7 +32,7 @@ import { workerSchedules } from './schedules.js';
 @Module({
   imports: [
     QueueWorkerModule.forRoot({
-      imports: [MailModule, SmsModule, AgentNotificationsModule, DemandJobsModule, AccountInactivityModule],
+      imports: [MailModule, SmsModule, AgentNotificationsModule, DemandJobsModule, AccountInactivityModule, SmsNotSentModule],
       handlers: [
         SendMailJob,
         SendSmsJob,

@@ -131,6 +131,7 @@ export { AccountPurgeJob } from './account-purge/account-purge.job.js';
 export { AccountPurge, DELETED_ACCOUNT_SUB_PREFIX, type AccountPurgeOutcome } from './account-purge/account-purge.js';
 export { DemandDelivery, DELIVERY_EVENT_KINDS, type DeliveryPlan } from './engine/jobs/demand-delivery.js';
 export { DemandEngineModule, DemandJobsModule } from './engine/demand-engine.module.js';
+export { DemandSmsNotSentRecorder, SmsNotSentModule } from './engine/jobs/sms-not-sent.js';
 export { AgentInboxQueries, type DemandLabels, type InboxFilters, type InboxPageRequest, type InboxPage, type TeleserviceCounter, type StatusChoice, type AgentDemandView } from './queries/agent-inbox.js';
 export { CitizenDrafts, DRAFT_LIMIT_REACHED, stagedFileKeys, type NewDraft } from './use-cases/drafts.use-case.js';
 export { DataSourceOptions, DATA_SOURCE_DEFAULTS, optionsFrom, type CollectivityList } from './engine/data-source-options.js';

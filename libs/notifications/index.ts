@@ -37,6 +37,7 @@ export { PortalNotificationJob, notificationIdFor } from './portal/portal-notifi
 // SMS
 export { SmsModule } from './sms/sms.module.js';
 export { SendSmsJob } from './sms/send-sms.job.js';
+export { SMS_NOT_SENT, SMS_NOT_SENT_EVENT, type SmsNotSentRecorder } from './sms/sms-not-sent.js';
 export {
   HttpSmsSender,
   SMS_SENDER,

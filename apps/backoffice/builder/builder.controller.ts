@@ -44,6 +44,7 @@ import {
   tidyField,
 } from './builder-specs.js';
 import { builderErrors, BuilderService, type BuilderTeleservice } from './builder.service.js';
+import { insertSmsConsentBox, isSmsPhoneField, smsConsentState } from './builder-sms.js';
 
 /** The back office's navigation (demands.controller.ts), with the builder as the current entry. */
 const NAVIGATION = [...BACKOFFICE_NAVIGATION('dashboard').map((item) => ({ ...item, current: false })), { href: '/teleservices', label: 'Téléservices', current: true }];
@@ -69,6 +70,8 @@ const NOTICES: Record<string, string> = {
   fenetre: 'Les dates d’ouverture ont été enregistrées.',
   presentation: 'La présentation du téléservice a été enregistrée.',
   archive: 'Le téléservice a été archivé.',
+  sms: 'La case d’accord pour les SMS a été ajoutée juste après ce champ.',
+  'sms-deja': 'Le formulaire a déjà un champ consentement_sms : rien n’a été ajouté.',
 };
 
 const PRESENTATION_SPECS: InputSpec[] = [
@@ -727,6 +730,8 @@ export class BuilderController {
       errorSummary: summary('f', specs, byInput, parseErrors ? [] : own.other, 'f-formulaire'),
       inputs: renderInputs('f', specs, field, byInput, posted),
       isBlock: field.type === 'block',
+      // The phone field texted for demands without account: offer its consent box (docs/builder.md).
+      smsConsent: isSmsPhoneField(field, loc) ? smsConsentState(content) : null,
       subFields: subs.map((sub, s) => ({
         loc: locatorText({ ...loc, sub: s }),
         label: String(sub.label ?? ''),
@@ -768,6 +773,26 @@ export class BuilderController {
       slot.list[slot.index] = edited;
     });
     res.redirect(303, `/teleservices/${id}/champs/${locText}?fait=enregistre`);
+  }
+
+  /**
+   * « Ajouter la case d’accord pour les SMS »: the checkbox `consentement_sms` right after the phone field marked for
+   * SMS (without it, citizens without account are never texted). Idempotent: nothing when the form already has it.
+   */
+  @Post(':id/champs/:loc/consentement-sms')
+  async addSmsConsent(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Param('loc') locText: string) {
+    const target = this.requireDraft(await this.builder.load(req.agent!, id));
+    const loc = this.locator(locText);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!isSmsPhoneField(fieldAt(contentOf(target.draft!), loc), loc)) {
+      throw DomainError.invalid('BUILDER_SMS_PHONE_FIELD', 'La case d’accord pour les SMS s’ajoute après un champ téléphone (format téléphone, prérempli depuis le téléphone du profil).');
+    }
+    let outcome = 'present' as 'added' | 'present';
+    await this.builder.save(target, one(body.revision), (content) => {
+      if (!isSmsPhoneField(fieldAt(content, loc), loc)) throw builderErrors.itemNotFound();
+      outcome = insertSmsConsentBox(content, loc);
+    });
+    res.redirect(303, `/teleservices/${id}/champs/${locText}?fait=${outcome === 'added' ? 'sms' : 'sms-deja'}`);
   }
 
   /** Another type for the field: id, label, hint, required and condition are kept, the type's own options reset. */

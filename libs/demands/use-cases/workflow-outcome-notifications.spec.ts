@@ -50,7 +50,7 @@ describe('workflow notifications become jobs: SMS to the form’s marked phone, 
 
   it('sends the SMS channel of a demand with a citizen account to the account (number and choice read by the worker when it is due)', () => {
     const outcome = plan([notifyCitizen(['sms'])], demand({ mobile: '06 12 34 56 78', consentement_sms: true }, { accountSub: 'sub-portail-alix' }));
-    expect(outcome.jobs).toEqual([{ job: 'sms.send', payload: { accountSub: 'sub-portail-alix', text: 'Givors : Votre demande est acceptée' }, key: `demand/${DEMAND_ID}/4-tell/sms` }]);
+    expect(outcome.jobs).toEqual([{ job: 'sms.send', payload: { accountSub: 'sub-portail-alix', text: 'Givors : Votre demande est acceptée', demandId: DEMAND_ID }, key: `demand/${DEMAND_ID}/4-tell/sms` }]);
     expect(outcome.events.filter((e) => e.kind === 'effect_deferred')).toEqual([]);
   });
 

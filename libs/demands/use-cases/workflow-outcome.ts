@@ -160,7 +160,7 @@ export function planOutcome(args: {
         // the worker reads when the SMS is due (a withdrawal stops it); a demand without account goes to the form's
         // marked phone field, when the form's consent box is ticked (#notifications' contactPhoneOf).
         const phone = effect.channels.includes('sms') && !demand.accountSub ? contactPhoneOf(args.definition.version.form, demand.data) : null;
-        const smsTo = !effect.channels.includes('sms') ? null : demand.accountSub ? { accountSub: demand.accountSub } : phone ? { to: phone } : null;
+        const smsTo = !effect.channels.includes('sms') ? null : demand.accountSub ? { accountSub: demand.accountSub, demandId: demand.id } : phone ? { to: phone } : null;
         if (smsTo) {
           jobs.push({
             job: 'sms.send',

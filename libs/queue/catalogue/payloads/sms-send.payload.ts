@@ -9,7 +9,8 @@ const text = z.string().min(1).max(1_600);
 /**
  * `sms.send`: one text message, already rendered, either to a number (`to`: given in the form of a demand without
  * account, with its consent box) or to a citizen account (`accountSub`, the portal's subject: the worker reads the
- * account's mobile number and SMS choice when the job runs, so a withdrawn choice sends nothing). The number is
+ * account's mobile number and SMS choice when the job runs, so a withdrawn choice sends nothing, recorded in the
+ * history of the demand `demandId` as an internal `sms_not_sent` event). The number is
  * personal data: it is never logged, and the job key never carries it.
  */
 export const smsSendPayload = z.union([
@@ -20,6 +21,8 @@ export const smsSendPayload = z.union([
   z.strictObject({
     accountSub: z.string().min(1).max(200),
     text,
+    /** The demand, whose history records an SMS not sent (optional: jobs queued before it was added still validate). */
+    demandId: z.uuid().optional(),
   }),
 ]);
 
