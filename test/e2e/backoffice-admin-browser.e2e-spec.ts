@@ -49,6 +49,11 @@ describe('back-office administration in a real browser', () => {
     const teleservice = await teleservices.create({ instanceId, collectivityId, slug: 'cantine', kind: 'communal', title: 'Inscription à la cantine', summary: 'Cantine', anonymousAllowed: false, now });
     await teleservices.createDraft(collectivityId, teleservice.id, now, { form: TEST_FORM, workflow: TEST_WORKFLOW, dataSources: [] });
     await teleservices.publish(collectivityId, teleservice.id, { publishedBy: 'system', now });
+    // A pack of the metropolis' catalogue, for the catalogue pages (Givors is Partenaire: it may deploy packs).
+    const metropolis = await givenInstance(db, 'metropolis', 'production');
+    const pack = await teleservices.create({ instanceId: metropolis.instanceId, collectivityId: metropolis.collectivityId, slug: 'pack-encombrants', kind: 'catalogue_pack', title: 'Enlèvement des encombrants', summary: 'Un pack du catalogue', anonymousAllowed: true, now });
+    await teleservices.createDraft(metropolis.collectivityId, pack.id, now, { form: TEST_FORM, workflow: TEST_WORKFLOW, dataSources: [] });
+    await teleservices.publish(metropolis.collectivityId, pack.id, { publishedBy: 'system', now });
     chromium = await launchBrowser();
   });
   afterAll(async () => {
@@ -165,4 +170,32 @@ describe('back-office administration in a real browser', () => {
     await audit(page, 'clients');
     await context.close();
   }, 240_000);
+
+  it('deploys a catalogue pack from the administration: the catalogue, the form, its errors and the result pass axe-core and fit 360 px', async () => {
+    const context = await chromium.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${backoffice.url}/administration`);
+    await page.getByRole('link', { name: 'Se connecter' }).first().click();
+    await page.getByLabel('Adresse électronique').fill(OPERATOR);
+    await page.getByLabel('Mot de passe').fill(STRONG_PASSWORD);
+    await Promise.all([page.waitForURL(`${backoffice.url}/administration`), page.getByRole('button', { name: 'Se connecter' }).click()]);
+    await Promise.all([page.waitForURL(`${backoffice.url}/administration/givors/catalogue`), page.getByRole('link', { name: 'Catalogue de téléservices pour Givors' }).click()]);
+    expect(await page.locator('h1').innerText()).toBe('Catalogue de téléservices — Givors');
+    await audit(page, 'catalogue');
+    await page.getByRole('link', { name: 'Déployer « Enlèvement des encombrants »' }).click();
+    expect(await page.locator('h1').innerText()).toBe('Déployer le pack « Enlèvement des encombrants »');
+    await audit(page, 'catalogue-pack');
+    await page.getByLabel('Nom du service').fill('Service des encombrants');
+    await page.getByLabel('Courriel').fill('pas-un-courriel@');
+    await page.getByLabel('Courriel').evaluate((input: HTMLInputElement) => input.setAttribute('type', 'text')); // past the browser's own check: the server's answer is audited
+    await page.getByRole('button', { name: 'Déployer sur l’instance de production' }).click();
+    await page.locator('.error-summary').waitFor();
+    expect(await page.locator('.error-summary').innerText()).toContain('Courriel invalide.');
+    await audit(page, 'catalogue-pack-erreur');
+    await page.getByLabel('Courriel').fill('encombrants@givors.test');
+    await Promise.all([page.waitForURL(`${backoffice.url}/administration/givors/catalogue?fait=deploye`), page.getByRole('button', { name: 'Déployer sur l’instance de production' }).click()]);
+    expect(await page.locator('.notice.success').innerText()).toContain('Le pack a été déployé');
+    await audit(page, 'catalogue-deploye');
+    await context.close();
+  }, 120_000);
 });

@@ -12,6 +12,7 @@ import { TeleserviceRepository } from '#teleservices';
 import { givenInstance, givenMembership, ManualClock, runScript, startSmtpSink, startTestApp, type SmtpSink, type TestApp } from '#testing';
 import { seedEngine, PNG_BYTES, TEST_FORM, TEST_WORKFLOW, type EngineSeed } from '../../apps/engine/engine-test-fixture.js';
 import { backofficeApp } from '../../apps/backoffice/backoffice.app.js';
+import { portalApp } from '../../apps/portal/portal.app.js';
 import { identityApp } from '../../apps/identity/identity.app.js';
 import { workerApp } from '../../apps/worker/worker.app.js';
 import { Browser, createVerifiedAccount, hiddenValue, logInAndConsent, relyingParty, RP_CALLBACK, startAuthorization, STRONG_PASSWORD } from './identity-support.js';
@@ -820,5 +821,164 @@ describe('back-office administration: agents, branding, offers, instances, ident
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toContain('Le client « portail-cli » n\'existe pas.');
     }, 120_000); // six Node processes started one after the other: slow on a loaded 2-core machine
+  });
+
+  describe('catalogue packs deployed by an Abonné commune (Givors became Abonné above; Tassin left the guichet)', () => {
+    let portal: TestApp;
+    let packId: string;
+    let otherPackId: string;
+    const CONTACT = { 'contact-name': 'Service propreté de Givors', 'contact-email': 'proprete@givors.test', 'contact-phone': '04 72 49 18 18', 'contact-address': 'Place Camille Vallin, 69700 Givors', 'contact-hours': 'Du lundi au vendredi, 8 h 30 – 12 h' };
+    const deployments = (collectivityId: string) =>
+      db().query<{ id: string; slug: string; kind: string; instance: string; settings: { contact?: Record<string, string> } }[]>(
+        `SELECT t.id, t.slug, t.kind, i.slug AS instance, t.settings FROM teleservice t JOIN instance i ON i.id = t.instance_id WHERE t.collectivity_id = $1 AND t.pack_source_id = $2`,
+        [collectivityId, packId],
+      );
+
+    beforeAll(async () => {
+      portal = await startTestApp(portalApp, { database: identity.database });
+      const [{ id: metropolisInstance }] = await db().query<{ id: string }[]>(`SELECT instance_id AS id FROM teleservice WHERE id = $1`, [seed.simple.id]);
+      const pack = await new TeleserviceRepository(db().manager).create({
+        instanceId: metropolisInstance,
+        collectivityId: seed.metropolisId,
+        slug: 'pass-propre',
+        kind: 'catalogue_pack',
+        title: 'Signaler un dépôt sauvage',
+        summary: 'Un pack prêt à l’emploi pour les communes',
+        anonymousAllowed: true,
+        now: new Date('2026-01-10T08:00:00Z'),
+      });
+      await seed.publish(pack, TEST_FORM, TEST_WORKFLOW);
+      packId = pack.id;
+      const other = await new TeleserviceRepository(db().manager).create({
+        instanceId: metropolisInstance,
+        collectivityId: seed.metropolisId,
+        slug: 'pack-encombrants',
+        kind: 'catalogue_pack',
+        title: 'Enlèvement des encombrants',
+        summary: 'Un second pack',
+        anonymousAllowed: true,
+        now: new Date('2026-01-10T08:00:00Z'),
+      });
+      await seed.publish(other, TEST_FORM, TEST_WORKFLOW);
+      otherPackId = other.id;
+    });
+    afterAll(async () => {
+      await portal?.close();
+    });
+
+    it('lists the packs to the administrator of an Abonné commune, not deployed yet, linked from the administration pages', async () => {
+      expect((await pageOf(GIVORS_ADMIN, '/administration/givors/agents')).html).toContain('<a href="/administration/givors/catalogue">Catalogue de téléservices</a>');
+      expect((await pageOf(PLATFORM, '/administration')).html).toContain('<a href="/administration/givors/catalogue">Catalogue de téléservices<span class="visually-hidden"> pour Givors</span></a>');
+      const page = await pageOf(GIVORS_ADMIN, '/administration/givors/catalogue');
+      expect(page.response.status).toBe(200);
+      expect(page.html).toContain('<h3>Signaler un dépôt sauvage</h3>');
+      expect(page.html).toContain('<p>Un pack prêt à l’emploi pour les communes</p>');
+      expect(page.html).toMatch(/<p class="pack-state">Non déployé<\/p>\s*<p><a class="button" href="\/administration\/givors\/catalogue\/[0-9a-f-]{36}">Déployer/);
+      expect(page.html).not.toContain('Déploiement impossible');
+    });
+
+    it('refuses a plain agent and another commune’s administrator (403), an unknown pack (404), a POST without CSRF (403): nothing deployed', async () => {
+      for (const path of ['/administration/givors/catalogue', `/administration/givors/catalogue/${packId}`]) {
+        expect({ path, status: (await pageOf(GIVORS_AGENT, path)).response.status }).toEqual({ path, status: 403 });
+        expect({ path, status: (await pageOf(BRON_ADMIN, path)).response.status }).toEqual({ path, status: 403 });
+      }
+      expect((await post(GIVORS_AGENT, `/administration/givors/catalogue/${packId}`, CONTACT)).status).toBe(403);
+      expect((await post(BRON_ADMIN, `/administration/givors/catalogue/${packId}`, CONTACT)).status).toBe(403);
+      expect((await pageOf(GIVORS_ADMIN, '/administration/givors/catalogue/00000000-0000-4000-8000-000000000000')).response.status).toBe(404);
+      expect((await pageOf(GIVORS_ADMIN, '/administration/givors/catalogue/pas-un-pack')).response.status).toBe(404);
+      expect((await post(GIVORS_ADMIN, `/administration/givors/catalogue/${seed.simple.id}`, CONTACT)).status).toBe(404); // a téléservice, not a pack
+      const noCsrf = await browsers[GIVORS_ADMIN].request(`${backoffice.url}/administration/givors/catalogue/${packId}`, {
+        method: 'POST',
+        body: new URLSearchParams(CONTACT),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(noCsrf.status).toBe(403);
+      expect(await deployments(seed.givorsId)).toEqual([]);
+    });
+
+    it('explains to a commune whose offer cannot deploy packs why, and refuses the deployment (403, nothing written)', async () => {
+      const [tassin] = await db().query<{ id: string; slug: string }[]>(`SELECT id, slug FROM collectivity WHERE insee_code = '69244'`);
+      const page = await pageOf(PLATFORM, `/administration/${tassin.slug}/catalogue`);
+      expect(page.response.status).toBe(200);
+      expect(decode(page.html)).toContain('Le catalogue est réservé aux communes adhérant au guichet avec l’offre Abonné ou Partenaire (la commune n’adhère pas au guichet).');
+      expect(page.html).toContain('<h3>Signaler un dépôt sauvage</h3>');
+      expect(page.html).not.toContain(`/administration/${tassin.slug}/catalogue/${packId}`);
+      const refused = await post(PLATFORM, `/administration/${tassin.slug}/catalogue/${packId}`, CONTACT);
+      expect(refused.status).toBe(403);
+      expect(decode(await refused.text())).toContain('Le catalogue est réservé aux communes adhérant au guichet avec l\'offre Abonné ou Partenaire');
+      expect(await deployments(tassin.id)).toEqual([]);
+      expect(await journal('pack.deployed')).toEqual([]);
+    });
+
+    it('refuses incomplete contact details with French messages linked to their fields (422, nothing deployed)', async () => {
+      const response = await post(GIVORS_ADMIN, `/administration/givors/catalogue/${packId}`, { ...CONTACT, 'contact-name': ' ', 'contact-email': 'pas-un-courriel', 'contact-phone': '12', slug: 'Mauvais Slug' });
+      expect(response.status).toBe(422);
+      const html = decode(await response.text());
+      expect(html).toContain('<a href="#contact-name">Nom du service requis.</a>');
+      expect(html).toContain('<a href="#contact-email">Courriel invalide.</a>');
+      expect(html).toContain('<a href="#contact-phone">Téléphone invalide (ex. 04 78 00 00 00).</a>');
+      expect(html).toContain('<a href="#slug">Minuscules, chiffres et tirets uniquement.</a>');
+      expect(html).toMatch(/<input id="contact-email" name="contact-email" type="email" value="pas-un-courriel"[^>]* aria-invalid="true" aria-describedby="contact-email-error">/);
+      expect(await deployments(seed.givorsId)).toEqual([]);
+    });
+
+    it('deploys the pack into the production instance with the contact details: journalled, « pack déployé » read-only in the builder, online on the portal', async () => {
+      const response = await post(GIVORS_ADMIN, `/administration/givors/catalogue/${packId}`, { ...CONTACT, slug: 'depot-sauvage' });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe('/administration/givors/catalogue?fait=deploye');
+      const [deployment] = await deployments(seed.givorsId);
+      expect(deployment).toMatchObject({
+        slug: 'depot-sauvage',
+        kind: 'communal',
+        instance: 'givors',
+        settings: { contact: { name: 'Service propreté de Givors', email: 'proprete@givors.test', phone: '04 72 49 18 18', address: 'Place Camille Vallin, 69700 Givors', hours: 'Du lundi au vendredi, 8 h 30 – 12 h' } },
+      });
+      const [{ environment }] = await db().query<{ environment: string }[]>(`SELECT environment FROM instance WHERE slug = $1`, [deployment.instance]);
+      expect(environment).toBe('production');
+      expect(await journal('pack.deployed')).toEqual([
+        expect.objectContaining({ actor_email: GIVORS_ADMIN, subject: 'Signaler un dépôt sauvage', details: expect.objectContaining({ packId, teleserviceId: deployment.id }) }),
+      ]);
+      const list = await pageOf(GIVORS_ADMIN, '/administration/givors/catalogue?fait=deploye');
+      expect(list.html).toContain('Le pack a été déployé sur l’instance de production');
+      expect(list.html).toContain(`<p class="pack-state">Déployé le `);
+      expect(list.html).toContain(`(<a href="/teleservices/${deployment.id}">voir le téléservice<span class="visually-hidden"> Signaler un dépôt sauvage</span></a>)</p>`);
+      expect(list.html).toContain('Modifier les coordonnées');
+      expect((await pageOf(GIVORS_ADMIN, '/administration/givors/agents')).html).toContain('Pack du catalogue déployé');
+
+      const builder = await pageOf(GIVORS_ADMIN, '/teleservices');
+      expect(builder.html).toContain(`<a href="/teleservices/${deployment.id}">Signaler un dépôt sauvage</a></th><td>depot-sauvage</td><td>Communal (pack déployé)</td>`);
+      const editor = await pageOf(GIVORS_ADMIN, `/teleservices/${deployment.id}`);
+      expect(editor.html).toContain('Ce téléservice est un pack du catalogue déployé : son formulaire et son workflow suivent le catalogue.');
+
+      const online = await fetch(`${portal.url}/demarches/${deployment.instance}/depot-sauvage`, { headers: { accept: 'text/html' } });
+      expect(online.status).toBe(200);
+      const onPortal = decode(await online.text());
+      expect(onPortal).toContain('Signaler un dépôt sauvage');
+      expect(onPortal).toContain('<strong>Service propreté de Givors</strong>');
+      expect(onPortal).toContain('Téléphone : 04 72 49 18 18');
+    });
+
+    it('deploying again keeps the téléservice and changes only the contact details, pre-filled on the form; journalled', async () => {
+      const form = await pageOf(GIVORS_ADMIN, `/administration/givors/catalogue/${packId}`);
+      expect(form.html).toContain('<h1>Pack déployé « Signaler un dépôt sauvage »</h1>');
+      expect(form.html).toContain('value="Service propreté de Givors"');
+      expect(form.html).not.toContain('id="slug"');
+      const response = await post(GIVORS_ADMIN, `/administration/givors/catalogue/${packId}`, { ...CONTACT, 'contact-phone': '', 'contact-hours': 'Le matin' });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe('/administration/givors/catalogue?fait=coordonnees');
+      const all = await deployments(seed.givorsId);
+      expect(all).toHaveLength(1);
+      expect(all[0].settings.contact).toEqual({ name: 'Service propreté de Givors', email: 'proprete@givors.test', address: 'Place Camille Vallin, 69700 Givors', hours: 'Le matin' });
+      expect((await journal('pack.unchanged')).map((e) => e.actor_email)).toEqual([GIVORS_ADMIN]);
+    });
+
+    it('refuses another pack under a slug already used on the commune’s instance (409, on the slug field, nothing written)', async () => {
+      const response = await post(GIVORS_ADMIN, `/administration/givors/catalogue/${otherPackId}`, { ...CONTACT, slug: 'depot-sauvage' });
+      expect(response.status).toBe(409);
+      expect(decode(await response.text())).toContain('<a href="#slug">L\'identifiant « depot-sauvage » est déjà utilisé sur cette instance.</a>');
+      expect(await db().query(`SELECT id FROM teleservice WHERE pack_source_id = $1`, [otherPackId])).toEqual([]);
+      const list = await pageOf(GIVORS_ADMIN, '/administration/givors/catalogue');
+      expect(list.html).toContain('<h3>Enlèvement des encombrants</h3>');
+    });
   });
 });

@@ -22,6 +22,9 @@ export const ACTION_LABELS: Record<string, string> = {
   'client.updated': 'Client d’identité modifié',
   'client.secret_rotated': 'Secret du client renouvelé',
   'client.deleted': 'Client d’identité supprimé',
+  'pack.deployed': 'Pack du catalogue déployé',
+  'pack.updated': 'Pack du catalogue mis à jour',
+  'pack.unchanged': 'Coordonnées d’un pack modifiées',
 };
 
 /** The administration journal (`admin_event`): who did what, when. Written in the caller's transaction when given one. */

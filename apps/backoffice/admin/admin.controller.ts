@@ -58,7 +58,7 @@ export class AdminController {
     }
     res.render('admin-home', {
       pageTitle: 'Administration',
-      collectivities: administered.map((c) => ({ name: c.name, slug: c.slug })),
+      collectivities: administered.map((c) => ({ name: c.name, slug: c.slug, commune: c.kind === 'commune' })),
       platform,
     });
   }

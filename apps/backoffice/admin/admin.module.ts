@@ -1,11 +1,15 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { AgentsModule } from '#agents';
+import { Clock } from '#core';
 import { DemandEngineModule, DemandsModule } from '#demands';
 import { QueueProducerModule } from '#queue';
+import { CatalogueService } from '#teleservices';
+import { DataSource } from 'typeorm';
 import { AgentGuard } from '../agent.guard.js';
 import { AdminAccess } from './admin-access.js';
 import { AdminController } from './admin.controller.js';
 import { AdminJournal } from './admin-journal.js';
+import { CatalogueController } from './catalogue.controller.js';
 import { AgentsAdministration } from './agents-admin.service.js';
 import { BrandingService } from './branding.js';
 import { FunctionsController } from './functions.controller.js';
@@ -22,8 +26,9 @@ import { BackofficeQueueDashboard } from './queue-dashboard.js';
  */
 @Module({
   imports: [AgentsModule, QueueProducerModule, DemandEngineModule, DemandsModule],
-  controllers: [AdminController, FunctionsController, PlatformController, LogoController],
-  providers: [AgentGuard, AdminAccess, AdminJournal, AgentsAdministration, BrandingService, IdentityClients, PlatformOperation, BackofficeQueueDashboard],
+  controllers: [AdminController, FunctionsController, PlatformController, LogoController, CatalogueController],
+  providers: [AgentGuard, AdminAccess, AdminJournal, AgentsAdministration, BrandingService, IdentityClients, PlatformOperation, BackofficeQueueDashboard,
+    { provide: CatalogueService, useFactory: (dataSource: DataSource, clock: Clock) => new CatalogueService(dataSource, clock), inject: [DataSource, Clock] }],
 })
 export class AdminModule implements NestModule {
   configure(consumer: MiddlewareConsumer) {
