@@ -19,6 +19,13 @@ export class TerritoryService {
     this.repository = new TerritoryRepository(dataSource.manager);
   }
 
+  /** The metropolis (seeded with the reference data: its absence is a broken installation, not a user error). */
+  async metropolis(): Promise<Collectivity> {
+    const found = await this.repository.findMetropolis();
+    if (!found) throw new Error('La métropole est absente du référentiel territorial');
+    return found;
+  }
+
   /** The metropolis' member communes, in alphabetical order. */
   listCommunes(): Promise<Collectivity[]> {
     return this.repository.listCommunes();

@@ -4,6 +4,7 @@ import type { ProviderSession } from 'oidc-provider';
 import { Account, AccountService, sessionGrantIds, type KeptAccess } from '#accounts';
 import { ACR_LOCAL } from '../oidc/claims.js';
 import { IdentityProvider, SESSION_ABSOLUTE_S } from '../oidc/identity-provider.js';
+import { readCookie } from './csrf.js';
 import { noStore } from './form-view.js';
 
 /** The cookie that keeps, during a login of the account area, the page to come back to (10 minutes). */
@@ -28,20 +29,6 @@ export function accountReturnTo(value: unknown): string | null {
   } catch {
     return null;
   }
-}
-
-function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(at + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
 }
 
 export interface SignedIn {

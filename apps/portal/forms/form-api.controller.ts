@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, DomainError, type AppConfig } from '#core';
 import { REDIS } from '#platform';
-import { fileInputOf, readPage, shownIds, visibility } from './form-fields.js';
+import { fileInputOf, readPage, shownIds, visibility } from '#forms';
 import { FormFillingService, formNotFound } from './form-filling.service.js';
 import { isMultipart, readMultipart } from './multipart.js';
 

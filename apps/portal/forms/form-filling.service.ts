@@ -19,12 +19,22 @@ import {
   type CompiledDefinition,
   type UploadedFile,
 } from '#demands';
-import type { CompiledForm, FieldDefinition, FormProfile, OptionsResolver, PageDefinition, ValidationContext } from '#forms';
+import {
+  fileInputOf,
+  formProfile,
+  type CommuneChoice,
+  type CompiledForm,
+  type FieldDefinition,
+  type FormProfile,
+  type FormValues,
+  type OptionsResolver,
+  type PageDefinition,
+  type ValidationContext,
+} from '#forms';
 import { REDIS } from '#platform';
 import { GEOCODER, RoutingTable, type Geocoder } from '#routing';
 import type { WebSession, WebSessionData } from '#web-session';
 import { instanceBrand, type BrandView } from '../branding.controller.js';
-import { fileInputOf, formProfile, type CommuneChoice, type FormValues } from './form-fields.js';
 
 /** A téléservice as the form pages need it, whatever its state (the pages explain closures). */
 export interface FormTeleservice {

@@ -3,10 +3,6 @@ import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError, type FieldError } from '#core';
 import type { CompiledDefinition } from '#demands';
-import type { FieldDefinition, FormProfile, PageDefinition } from '#forms';
-import { authorizationHref, type ReleasedScope, type WebSession } from '#web-session';
-import { portalNavigation } from '../navigation.js';
-import { assetUrl } from './assets.controller.js';
 import {
   blockIndexes,
   blocksWithFiles,
@@ -20,8 +16,15 @@ import {
   shownIds,
   visibility,
   type CommuneChoice,
+  type FieldDefinition,
+  type FormProfile,
   type FormValues,
-} from './form-fields.js';
+  type PageDefinition,
+} from '#forms';
+import { authorizationHref, type ReleasedScope, type WebSession } from '#web-session';
+import { portalNavigation } from '../navigation.js';
+import { assetUrl } from './assets.controller.js';
+
 import { FormFillingService, formNotFound, stagedKeys, type Flash, type FormTeleservice, type Progress } from './form-filling.service.js';
 import { isMultipart, readMultipart } from './multipart.js';
 import { authorizationScopeOf, MANDATE_ACTION, mandatesOf, offersMandateChoice, offersOf, offersScope, releaseKey, releasedAttributes, SCOPE_OF_ATTRIBUTE, type TellUsOnceOffer } from './tell-us-once.js';

@@ -18,6 +18,8 @@
  * the household's names, children or address that the quotient endpoint also returns.
  */
 
+import type { PivotIdentity } from '../franceconnect/pivot-identity.js';
+
 /** What Parvis can ask the administration for. */
 export type AdministrationDataKind = 'quotient_familial' | 'complementaire_sante_solidaire' | 'revenu_solidarite_active';
 
@@ -31,17 +33,7 @@ export const API_PARTICULIER_PATHS: Record<AdministrationDataKind, string> = {
 };
 
 /** The identity FranceConnect certified (the account's certified attributes and its FranceConnect link). */
-export interface CertifiedIdentity {
-  givenName: string;
-  familyName: string;
-  /** `YYYY-MM-DD`. */
-  birthdate: string;
-  gender: 'male' | 'female';
-  /** INSEE code of the birth commune; empty when born abroad. */
-  birthplace: string;
-  /** INSEE code of the birth country (99100: France). */
-  birthcountry: string;
-}
+export type CertifiedIdentity = Pick<PivotIdentity, 'givenName' | 'familyName' | 'birthdate' | 'gender' | 'birthplace' | 'birthcountry'>;
 
 /** The family quotient as a service receives it. */
 export interface QuotientFamilial {

@@ -8,6 +8,7 @@ import { writeScopeFor } from './demand-access.js';
 import { ActOnDemand, ActOnDemandCommand, type ActOnDemandResult } from './act-on-demand.use-case.js';
 import { engineErrors } from './engine.errors.js';
 import { MESSAGE_MAX_LENGTH } from './post-message.use-case.js';
+import { typedText } from './command-inputs.js';
 
 export interface AnswerInformationRequestInput {
   demandId: string;
@@ -23,7 +24,7 @@ export class AnswerInformationRequestCommand {
 
   static create(caller: EngineCaller, input: AnswerInformationRequestInput): AnswerInformationRequestCommand {
     const fields: FieldError[] = [];
-    const answer = typeof input.answer === 'string' ? input.answer.replace(/\r\n?/g, '\n').trim() : '';
+    const answer = typedText(input.answer);
     if (!answer) fields.push({ path: 'answer', code: 'REQUIRED', message: 'Écrivez votre réponse.' });
     else if (answer.length > MESSAGE_MAX_LENGTH) fields.push({ path: 'answer', code: 'TOO_LONG', message: `${MESSAGE_MAX_LENGTH} caractères au plus.` });
     if (caller.kind !== 'citizen' && caller.kind !== 'tracking') {

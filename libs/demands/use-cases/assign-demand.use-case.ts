@@ -7,6 +7,7 @@ import { DemandRepository } from '../repositories/demand.repository.js';
 import { AccessErrorCodes, historyActorOf, requireAccess, scopeOf, type EngineCaller } from './access.js';
 import { loadDemandFor } from './demand-access.js';
 import { engineErrors } from './engine.errors.js';
+import { expectedVersionOf } from './command-inputs.js';
 
 /** Who takes a demand in charge: the caller, another agent of the demand's collectivity, a workflow function, or nobody. */
 export type AssignTo = { kind: 'me' } | { kind: 'agent'; sub: string } | { kind: 'function'; functionId: string } | { kind: 'nobody' };
@@ -52,12 +53,7 @@ export class AssignDemandCommand {
       default:
         fields.push({ path: 'to.kind', code: 'NOT_AN_OPTION', message: 'Attribution attendue : à moi, à un agent, à une fonction ou à personne.' });
     }
-    let expectedVersion: number | null = null;
-    if (input.expectedVersion !== undefined && input.expectedVersion !== null && input.expectedVersion !== '') {
-      const n = Number(input.expectedVersion);
-      if (!Number.isSafeInteger(n) || n < 1) fields.push({ path: 'expectedVersion', code: 'INVALID_FORMAT', message: 'Version attendue : entier positif.' });
-      else expectedVersion = n;
-    }
+    const expectedVersion = expectedVersionOf(input.expectedVersion, fields);
     if (fields.length || !to) throw engineErrors.requestInvalid(fields);
     return new AssignDemandCommand(caller, input.demandId, to, expectedVersion);
   }

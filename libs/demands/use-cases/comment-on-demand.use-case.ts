@@ -6,6 +6,7 @@ import { DemandRepository } from '../repositories/demand.repository.js';
 import { AccessErrorCodes, historyActorOf, requireAccess, scopeOf, type EngineCaller } from './access.js';
 import { loadDemandFor } from './demand-access.js';
 import { engineErrors } from './engine.errors.js';
+import { typedText } from './command-inputs.js';
 
 export const COMMENT_MAX_LENGTH = 5_000;
 
@@ -27,7 +28,7 @@ export class CommentOnDemandCommand {
       throw DomainError.forbidden(AccessErrorCodes.ACCESS_DENIED, 'Seuls les agents écrivent des commentaires internes.');
     }
     const fields: FieldError[] = [];
-    const text = typeof input.text === 'string' ? input.text.replace(/\r\n?/g, '\n').trim() : '';
+    const text = typedText(input.text);
     if (!text) fields.push({ path: 'text', code: 'REQUIRED', message: 'Écrivez votre commentaire.' });
     else if (text.length > COMMENT_MAX_LENGTH) fields.push({ path: 'text', code: 'TOO_LONG', message: `${COMMENT_MAX_LENGTH} caractères au plus.` });
     if (fields.length) throw engineErrors.requestInvalid(fields);

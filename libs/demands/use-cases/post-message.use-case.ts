@@ -13,6 +13,7 @@ import { loadDemandFor } from './demand-access.js';
 import { engineErrors } from './engine.errors.js';
 import { contactEmailOf, writeJobs } from './workflow-outcome.js';
 import type { UploadedFile } from './submit-demand.use-case.js';
+import { typedText } from './command-inputs.js';
 
 export const MESSAGE_MAX_LENGTH = 10_000;
 export const MESSAGE_MAX_FILES = 5;
@@ -37,7 +38,7 @@ export class PostMessageCommand {
 
   static create(caller: EngineCaller, input: PostMessageInput): PostMessageCommand {
     const fields: FieldError[] = [];
-    const body = typeof input.body === 'string' ? input.body.replace(/\r\n?/g, '\n').trim() : '';
+    const body = typedText(input.body);
     if (!body) fields.push({ path: 'body', code: 'REQUIRED', message: 'Écrivez votre message.' });
     else if (body.length > MESSAGE_MAX_LENGTH) fields.push({ path: 'body', code: 'TOO_LONG', message: `${MESSAGE_MAX_LENGTH} caractères au plus.` });
     let visibility: Visibility = 'citizen';

@@ -10,6 +10,7 @@ import { platformScope } from '../tenancy/tenant-scope.js';
 import { AccessErrorCodes, historyActorOf, requireAccess, scopeOf, type EngineCaller } from './access.js';
 import { loadDemandFor } from './demand-access.js';
 import { engineErrors } from './engine.errors.js';
+import { expectedVersionOf, typedText } from './command-inputs.js';
 
 export const RerouteErrorCodes = {
   METROPOLIS_AGENT_REQUIRED: 'DEMAND_REROUTE_METROPOLIS_ONLY',
@@ -41,14 +42,9 @@ export class RerouteDemandCommand {
     const fields: FieldError[] = [];
     const target = typeof input.collectivityId === 'string' ? input.collectivityId.trim() : '';
     if (!UUID.test(target)) fields.push({ path: 'collectivityId', code: 'REQUIRED', message: 'Choisissez la commune compétente.' });
-    const reason = typeof input.reason === 'string' ? input.reason.replace(/\r\n?/g, '\n').trim() : '';
+    const reason = typedText(input.reason);
     if (reason.length > 2_000) fields.push({ path: 'reason', code: 'TOO_LONG', message: '2 000 caractères au plus.' });
-    let expectedVersion: number | null = null;
-    if (input.expectedVersion !== undefined && input.expectedVersion !== null && input.expectedVersion !== '') {
-      const n = Number(input.expectedVersion);
-      if (!Number.isSafeInteger(n) || n < 1) fields.push({ path: 'expectedVersion', code: 'INVALID_FORMAT', message: 'Version attendue : entier positif.' });
-      else expectedVersion = n;
-    }
+    const expectedVersion = expectedVersionOf(input.expectedVersion, fields);
     if (fields.length) throw engineErrors.requestInvalid(fields);
     return new RerouteDemandCommand(caller, input.demandId, target.toLowerCase(), reason || null, expectedVersion);
   }
@@ -78,17 +74,15 @@ export class RerouteDemand {
 
   constructor(
     private readonly engine: DemandEngine,
-    territory: TerritoryService,
+    private readonly territory: TerritoryService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.delivery = new DemandDelivery(engine, territory, config);
   }
 
   /** The metropolis (the collectivity whose agents may re-route). */
-  async metropolis(): Promise<Collectivity> {
-    const found = await this.engine.dataSource.manager.getRepository(Collectivity).findOneBy({ kind: 'metropolis' });
-    if (!found) throw new Error('La métropole est absente du référentiel territorial');
-    return found;
+  metropolis(): Promise<Collectivity> {
+    return this.territory.metropolis();
   }
 
   /** Whether this caller may re-route at all (a processing role at the metropolis). */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, DomainError, type AppConfig, type FieldError } from '#core';
 import { agentAlertMail, agentRecipients, alertAgents, backofficeUrlOf } from '#notifications';
-import { Collectivity } from '#territory';
+import { Collectivity, TerritoryService } from '#territory';
 import { demandErrors } from '../demands.errors.js';
 import type { Demand } from '../entities/demand.entity.js';
 import { DemandEngine } from '../engine/engine-context.js';
@@ -10,6 +10,7 @@ import { platformScope } from '../tenancy/tenant-scope.js';
 import { AccessErrorCodes, historyActorOf, requireAccess, scopeOf, type EngineCaller } from './access.js';
 import { loadDemandFor } from './demand-access.js';
 import { engineErrors } from './engine.errors.js';
+import { expectedVersionOf, typedText } from './command-inputs.js';
 
 export const ReturnErrorCodes = {
   /** The demand is not a commune's demand on a téléservice of the metropolis (nothing to send back). */
@@ -38,15 +39,10 @@ export class ReturnDemandCommand {
   static create(caller: EngineCaller, input: ReturnDemandInput): ReturnDemandCommand {
     if (caller.kind !== 'agent') throw DomainError.forbidden(AccessErrorCodes.ACCESS_DENIED, 'Seuls les agents d’une commune renvoient une demande à la métropole.');
     const fields: FieldError[] = [];
-    const reason = typeof input.reason === 'string' ? input.reason.replace(/\r\n?/g, '\n').trim() : '';
+    const reason = typedText(input.reason);
     if (!reason) fields.push({ path: 'reason', code: 'REQUIRED', message: 'Indiquez pourquoi la demande ne relève pas de votre commune.' });
     else if (reason.length > 2_000) fields.push({ path: 'reason', code: 'TOO_LONG', message: 'Le motif fait 2 000 caractères au plus.' });
-    let expectedVersion: number | null = null;
-    if (input.expectedVersion !== undefined && input.expectedVersion !== null && input.expectedVersion !== '') {
-      const n = Number(input.expectedVersion);
-      if (!Number.isSafeInteger(n) || n < 1) fields.push({ path: 'expectedVersion', code: 'INVALID_FORMAT', message: 'Version attendue : entier positif.' });
-      else expectedVersion = n;
-    }
+    const expectedVersion = expectedVersionOf(input.expectedVersion, fields);
     if (fields.length) throw engineErrors.requestInvalid(fields);
     return new ReturnDemandCommand(caller, input.demandId, reason, expectedVersion);
   }
@@ -75,6 +71,7 @@ export interface ReturnedFlag {
 export class ReturnDemandToMetropolis {
   constructor(
     private readonly engine: DemandEngine,
+    private readonly territory: TerritoryService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -94,8 +91,7 @@ export class ReturnDemandToMetropolis {
   private async check(demand: Demand) {
     const collectivities = this.engine.dataSource.manager.getRepository(Collectivity);
     const from = await collectivities.findOneByOrFail({ id: demand.collectivityId });
-    const metropolis = await collectivities.findOneBy({ kind: 'metropolis' });
-    if (!metropolis) throw new Error('La métropole est absente du référentiel territorial');
+    const metropolis = await this.territory.metropolis();
     const teleservice = await this.engine.teleserviceById(demand.teleserviceId);
     if (from.kind !== 'commune' || !teleservice || teleservice.collectivityId !== metropolis.id) {
       throw DomainError.invalid(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { compileForm, type FormDefinition } from '#forms';
+import { compileForm } from '../compile/compile-form.js';
+import type { FormDefinition } from '../definition/definition.schema.js';
 import { errorKey, pageView, readPage, shownIds, visibility } from './form-fields.js';
 
 const definition = compileForm({
