@@ -4,7 +4,7 @@
  *   BENCH_ENGINE_NODE_OPTIONS="--import ./dist/bench/submit-round-trips.js" node dist/bench/submit.js
  *
  * Counts every PostgreSQL query (node-postgres `Client#query`, one round trip each; a simple-protocol query of
- * several statements is one) and every Redis command (ioredis; a MULTI … EXEC block is pipelined: one round
+ * several statements is one, and so is #db's `runInOneTrip`, counted as `OneTripQuery`) and every Redis command (ioredis; a MULTI … EXEC block is pipelined: one round
  * trip), and prints the most frequent on stderr when the engine stops (SIGTERM), statement texts cut to 100
  * characters, never their parameters.
  */
@@ -17,8 +17,9 @@ const count = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
 const pg = require('pg') as { Client: { prototype: { query: (...args: unknown[]) => unknown } } };
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
-  const config = args[0] as string | { text?: string } | undefined;
-  const text = typeof config === 'string' ? config : (config?.text ?? '');
+  const config = args[0] as string | { text?: string; submit?: unknown } | undefined;
+  // A Submittable (#db's one-trip transaction) is one round trip whatever it holds: counted under its class name.
+  const text = typeof config === 'string' ? config : (config?.text ?? (typeof config?.submit === 'function' ? config.constructor.name : ''));
   count(`SQL   ${text.replace(/\s+/g, ' ').trim().slice(0, 100)}`);
   return query.apply(this, args);
 };

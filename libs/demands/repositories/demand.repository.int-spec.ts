@@ -96,7 +96,7 @@ describe('DemandRepository in PostgreSQL', () => {
       ).rejects.toMatchObject({ code: DemandErrorCodes.TRACKING_CODE_EXHAUSTED });
     });
 
-    it('writes a submission in one round trip (literals): hostile values kept exactly, a taken code draws again, nothing outside the scope', async () => {
+    it('writes a submission in one round trip (prepared, bound): hostile values kept exactly, a taken code draws again, nothing outside the scope', async () => {
       const existing = await fx.demand({ collectivityId: fx.communeA });
       const outbox = new OutboxService(new ManualClock(T0));
       const hostile = `O'Brien \\ "q" $$ -- ; '); DROP TABLE demand; -- É€🙂 \\'`;

@@ -7,7 +7,7 @@ import type { DemandEvent } from '../entities/demand-event.entity.js';
 import type { DemandMessage } from '../entities/demand-message.entity.js';
 import type { Demand } from '../entities/demand.entity.js';
 import type { AgentScope, CitizenScope, TenantScope, TrackingScope } from '../tenancy/tenant-scope.js';
-import { requireTenantScope, sqlLiteral, withTenantInOneTrip } from '../tenancy/with-tenant.js';
+import { requireTenantScope, withTenantInOneTrip } from '../tenancy/with-tenant.js';
 import { generateTrackingCode, parseTrackingCode } from '../tracking/tracking-code.js';
 import { pgCode } from '#db';
 import type { OutboxRow } from '#queue';
@@ -206,12 +206,7 @@ export class DemandRepository {
     const attempts = options.attempts ?? 5;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const code = draw();
-      const params: unknown[] = [];
-      const sql = submissionStatement(scope, build(code), code, (value, cast) => {
-        params.push(value);
-        return `$${params.length}::${cast}`;
-      });
-      const inserted = await this.run<Record<string, unknown>[]>(sql, params);
+      const inserted = await this.run<Record<string, unknown>[]>(SUBMISSION_SQL, submissionValues(scope, build(code), code));
       if (inserted.length === 1) return toDemand(inserted[0]);
     }
     throw demandErrors.trackingCodeExhausted();
@@ -507,73 +502,69 @@ function ownInsert(scope: TenantScope, input: NewDemand): { id: string; accountS
   return { id, accountSub };
 }
 
-/** How a value enters a statement: a bind parameter (`$n::type`) or a literal (`'…'::type`). */
-type SqlValue = (value: unknown, cast: string) => string;
-
 /**
  * The submission statement (`INSERT … WITH`): the demand with `ON CONFLICT ("tracking_code") DO NOTHING`, its
  * history events and its outbox rows inserted from the demand's `RETURNING` row (so nothing is written when the
- * code is taken), ordered as given; it returns the demand's row.
+ * code is taken), ordered as given; it returns the demand's row. One text for every submission (events and jobs
+ * travel as JSON arrays, read back in order), so that a connection prepares it once.
  */
-function submissionStatement(scope: TenantScope, rows: SubmissionRows, code: string, value: SqlValue): string {
+const SUBMISSION_SQL = `WITH "d" AS (
+  INSERT INTO "demand" ("id", "collectivity_id", "teleservice_id", "version_id", "tracking_code", "access_secret_hash",
+      "account_sub", "channel", "submitted_by_agent", "data", "backoffice_data", "status", "status_entered_at",
+      "assigned_function", "assigned_agent", "lock_version", "created_at", "submitted_at", "updated_at", "workflow_state")
+  VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::text, $6::text, $7::text, $8::text, $9::text, $10::jsonb, $11::jsonb,
+      $12::text, $13::timestamptz, $14::text, $15::text, 1, $13::timestamptz, $13::timestamptz, $13::timestamptz, $16::jsonb)
+  ON CONFLICT ("tracking_code") DO NOTHING
+  RETURNING *),
+"e" AS (
+  INSERT INTO "demand_event" ("demand_id", "collectivity_id", "at", "kind", "actor", "visibility", "status_from", "status_to", "payload")
+  SELECT "d"."id", "d"."collectivity_id", v."at", v."kind", v."actor", v."visibility", v."status_from", v."status_to", v."payload"
+  FROM "d" CROSS JOIN ROWS FROM (jsonb_to_recordset($17::jsonb)
+      AS ("at" timestamptz, "kind" text, "actor" jsonb, "visibility" text, "status_from" text, "status_to" text, "payload" jsonb))
+    WITH ORDINALITY AS v("at", "kind", "actor", "visibility", "status_from", "status_to", "payload", "n")
+  ORDER BY v."n"),
+"o" AS (
+  INSERT INTO "outbox_message" ("job_name", "payload", "job_key", "correlation_id", "created_at", "available_at")
+  SELECT v."job_name", v."payload", v."job_key", v."correlation_id", v."created_at", v."available_at"
+  FROM "d" CROSS JOIN ROWS FROM (jsonb_to_recordset($18::jsonb)
+      AS ("job_name" text, "payload" jsonb, "job_key" text, "correlation_id" text, "created_at" timestamptz, "available_at" timestamptz))
+    WITH ORDINALITY AS v("job_name", "payload", "job_key", "correlation_id", "created_at", "available_at", "n")
+  ORDER BY v."n"
+  ON CONFLICT ("job_key") DO NOTHING)
+SELECT * FROM "d"`;
+
+/** The parameters of `SUBMISSION_SQL` for these rows and tracking code (the scope's rules applied), all as text. */
+function submissionValues(scope: TenantScope, rows: SubmissionRows, code: string): (string | null)[] {
   const { id, accountSub } = ownInsert(scope, rows.demand);
   const input = rows.demand;
-  const json = (v: unknown) => value(JSON.stringify(v), 'jsonb');
-  const at = value(input.submittedAt, 'timestamptz');
-  const parts = [
-    `"d" AS (
-      INSERT INTO "demand" ("id", "collectivity_id", "teleservice_id", "version_id", "tracking_code", "access_secret_hash",
-          "account_sub", "channel", "submitted_by_agent", "data", "backoffice_data", "status", "status_entered_at",
-          "assigned_function", "assigned_agent", "lock_version", "created_at", "submitted_at", "updated_at", "workflow_state")
-      VALUES (${value(id, 'uuid')}, ${value(input.collectivityId, 'uuid')}, ${value(input.teleserviceId, 'uuid')}, ${value(input.versionId, 'uuid')},
-          ${value(code, 'text')}, ${value(input.accessSecretHash ?? null, 'text')}, ${value(accountSub, 'text')}, ${value(input.channel, 'text')},
-          ${value(input.submittedByAgent ?? null, 'text')}, ${json(input.data)}, ${json(input.backofficeData ?? {})}, ${value(input.status, 'text')}, ${at},
-          ${value(input.assignedFunction ?? null, 'text')}, ${value(input.assignedAgent ?? null, 'text')}, 1, ${at}, ${at}, ${at},
-          ${input.workflowState ? json(input.workflowState) : 'NULL::jsonb'})
-      ON CONFLICT ("tracking_code") DO NOTHING
-      RETURNING *)`,
+  const events = rows.events.map((e) => ({
+    at: e.at.toISOString(),
+    kind: e.kind,
+    actor: e.actor,
+    visibility: e.visibility,
+    status_from: e.statusFrom ?? null,
+    status_to: e.statusTo ?? null,
+    payload: e.payload ?? {},
+  }));
+  // Each outbox row holds its payload as JSON text already: written as it is inside the array.
+  const jobs = rows.outbox.map(
+    (j) =>
+      `{"job_name":${JSON.stringify(j.jobName)},"payload":${j.payload},"job_key":${JSON.stringify(j.jobKey)},` +
+      `"correlation_id":${JSON.stringify(j.correlationId)},"created_at":"${j.createdAt.toISOString()}","available_at":"${j.availableAt.toISOString()}"}`,
+  );
+  return [
+    id, input.collectivityId, input.teleserviceId, input.versionId, code, input.accessSecretHash ?? null, accountSub, input.channel,
+    input.submittedByAgent ?? null, JSON.stringify(input.data), JSON.stringify(input.backofficeData ?? {}), input.status,
+    input.submittedAt.toISOString(), input.assignedFunction ?? null, input.assignedAgent ?? null,
+    input.workflowState ? JSON.stringify(input.workflowState) : null, JSON.stringify(events), `[${jobs.join(',')}]`,
   ];
-  if (rows.events.length > 0) {
-    const values = rows.events.map(
-      (event, n) =>
-        `(${n}, ${value(event.at, 'timestamptz')}, ${value(event.kind, 'text')}, ${json(event.actor)}, ${value(event.visibility, 'text')}, ` +
-        `${value(event.statusFrom ?? null, 'text')}, ${value(event.statusTo ?? null, 'text')}, ${json(event.payload ?? {})})`,
-    );
-    // Ordered as given: event ids (bigserial) follow the history's order, as appendEvents does.
-    parts.push(`"e" AS (
-      INSERT INTO "demand_event" ("demand_id", "collectivity_id", "at", "kind", "actor", "visibility", "status_from", "status_to", "payload")
-      SELECT "d"."id", "d"."collectivity_id", v."at", v."kind", v."actor", v."visibility", v."status_from", v."status_to", v."payload"
-      FROM "d" CROSS JOIN (VALUES ${values.join(', ')}) AS v("n", "at", "kind", "actor", "visibility", "status_from", "status_to", "payload")
-      ORDER BY v."n")`);
-  }
-  if (rows.outbox.length > 0) {
-    const values = rows.outbox.map(
-      (job) =>
-        `(${value(job.jobName, 'text')}, ${value(job.payload, 'jsonb')}, ${value(job.jobKey, 'text')}, ${value(job.correlationId, 'text')}, ` +
-        `${value(job.createdAt, 'timestamptz')}, ${value(job.availableAt, 'timestamptz')})`,
-    );
-    parts.push(`"o" AS (
-      INSERT INTO "outbox_message" ("job_name", "payload", "job_key", "correlation_id", "created_at", "available_at")
-      SELECT v.* FROM "d" CROSS JOIN (VALUES ${values.join(', ')}) AS v("job_name", "payload", "job_key", "correlation_id", "created_at", "available_at")
-      ON CONFLICT ("job_key") DO NOTHING)`);
-  }
-  return `WITH ${parts.join(',\n')}\nSELECT * FROM "d"`;
-}
-
-/** A value as a literal of the simple query protocol (no bind parameters there). */
-function literal(value: unknown, cast: string): string {
-  if (value === null || value === undefined) return `NULL::${cast}`;
-  if (value instanceof Date) return `${sqlLiteral(value.toISOString())}::${cast}`;
-  if (typeof value === 'number' && Number.isFinite(value)) return `${value}::${cast}`;
-  if (typeof value === 'string') return `${sqlLiteral(value)}::${cast}`;
-  throw new Error(`Valeur SQL inattendue (${typeof value}).`);
 }
 
 /**
- * `insertSubmission` in ONE round trip (BEGIN, the tenant switch, the statement and COMMIT in one simple-protocol
- * query, values as escaped literals: `withTenantInOneTrip`), for a submission without files nor parent demand: the
- * engine's hottest write. Same rows, same scope rules, same errors; a taken tracking code commits nothing and
- * draws again.
+ * `insertSubmission` in ONE round trip, for a submission without files nor parent demand (the engine's hottest
+ * write): the tenant switch and the statement, both prepared once per connection, bound and run in one implicit
+ * transaction (`withTenantInOneTrip`). Same rows, same scope rules, same errors; a taken tracking code commits
+ * nothing and draws again.
  */
 export async function insertSubmissionInOneTrip(
   dataSource: DataSource,
@@ -585,14 +576,14 @@ export async function insertSubmissionInOneTrip(
   const attempts = options.attempts ?? 5;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const code = draw();
-    const statement = submissionStatement(scope, build(code), code, literal);
-    let results: { rows: Record<string, unknown>[] }[];
+    const values = submissionValues(scope, build(code), code);
+    let results: Record<string, unknown>[][];
     try {
-      results = await withTenantInOneTrip(dataSource, scope, statement);
+      results = await withTenantInOneTrip(dataSource, scope, [{ name: 'parvis_submission', text: SUBMISSION_SQL, values }]);
     } catch (error) {
       throw mapWriteError(error);
     }
-    const inserted = results[0]?.rows ?? [];
+    const inserted = results[0] ?? [];
     if (inserted.length === 1) return toDemand(inserted[0]);
   }
   throw demandErrors.trackingCodeExhausted();

@@ -1,4 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type pg from 'pg';
+import { runInOneTrip, type PreparedStatement } from '#db';
 import { scopeSettings, type TenantScope } from './tenant-scope.js';
 
 /** The database role tenant transactions switch to (created by migration 1763800300000-engine). */
@@ -76,37 +78,32 @@ export async function withTenant<T>(
   }
 }
 
+/** The tenant switch of `withTenantInOneTrip`, prepared once per connection. */
+const TENANT_SWITCH = {
+  name: 'parvis_tenant_switch',
+  text: `SELECT set_config('role', $1, true), set_config('parvis.platform', 'off', true), set_config('parvis.collectivity_ids', $2, true),
+       set_config('parvis.account_sub', $3, true), set_config('parvis.demand_id', $4, true), set_config('parvis.history_rewrite', '', true)`,
+};
+
 /**
- * A tenant transaction of plain statements in ONE round trip: `START TRANSACTION`, the tenant switch, `statements`
- * (SQL whose values are all literals — `sqlLiteral` — since a simple-protocol query has no bind parameters),
- * `COMMIT`, sent as one simple-protocol query. Returns the results of `statements`, in order. On an error the rest
- * is skipped by PostgreSQL and the transaction rolled back here. Agent, citizen and tracking scopes only (a
- * platform transaction is logged with its reason: `withTenant`).
+ * A tenant transaction of prepared statements in ONE round trip (`runInOneTrip`): the tenant switch then
+ * `statements`, in one implicit transaction that commits when all succeed and rolls back at the first error (thrown).
+ * Each statement is parsed and planned once per connection, then only bound; values are bind parameters. Returns
+ * the rows of `statements`, in order. Agent, citizen and tracking scopes only (a platform transaction is logged with
+ * its reason: `withTenant`).
  */
 export async function withTenantInOneTrip(
   dataSource: DataSource,
   scope: Exclude<TenantScope, { kind: 'platform' }>,
-  statements: string,
-): Promise<{ rows: Record<string, unknown>[] }[]> {
+  statements: readonly PreparedStatement[],
+): Promise<Record<string, unknown>[][]> {
   const settings = scopeSettings(scope);
-  const sql = `START TRANSACTION;
-SELECT set_config('role', ${sqlLiteral(TENANT_ROLE)}, true), set_config('parvis.platform', 'off', true),
-       set_config('parvis.collectivity_ids', ${sqlLiteral(settings.collectivityIds)}, true),
-       set_config('parvis.account_sub', ${sqlLiteral(settings.accountSub)}, true),
-       set_config('parvis.demand_id', ${sqlLiteral(settings.demandId)}, true), set_config('parvis.history_rewrite', '', true);
-${statements};
-COMMIT`;
   const runner = dataSource.createQueryRunner();
   try {
-    // The driver's own client: TypeORM's `query` keeps only a single statement's rows.
-    const client = (await runner.connect()) as { query(text: string): Promise<{ rows: Record<string, unknown>[] }[]> };
-    try {
-      const results = await client.query(sql);
-      return results.slice(2, -1);
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    const client = (await runner.connect()) as pg.ClientBase;
+    const switchTenant = { ...TENANT_SWITCH, values: [TENANT_ROLE, settings.collectivityIds, settings.accountSub, settings.demandId] };
+    const results = await runInOneTrip(client, [switchTenant, ...statements]);
+    return results.slice(1);
   } finally {
     await runner.release();
   }
