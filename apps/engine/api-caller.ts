@@ -1,4 +1,4 @@
-import { createParamDecorator, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, Inject, Injectable, type CanActivate, type ExecutionContext, type OnApplicationShutdown } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -17,19 +17,27 @@ const DEFAULT_PER_MINUTE = 1_200;
 
 /**
  * Requests per API key and minute (ENGINE_API_RATE_LIMIT_PER_MINUTE, default 1,200), counted in Redis so every
- * engine process shares it. The count is kept **off the request's critical path**: each request is counted in
- * Redis (`INCR`, not awaited) and decided at once on this process' estimate, the shared count of the latest reply
- * plus this process' requests whose reply has not arrived yet (replies come in order on one connection, so for
- * one process the estimate is exact; with several, a process learns the others' requests with its next reply).
+ * engine process shares it. The count is kept **off the request's critical path** and sent **in batches**: each
+ * request is decided at once on this process' estimate — the shared count of the latest Redis reply, plus this
+ * process' requests not yet sent or not yet answered — and added to a local counter that one `INCRBY` per key
+ * sends every `flushMs` (20 ms), instead of one command per request. For one process the estimate is exact; with
+ * several, a process learns the others' requests with its next reply, at most a few tens of milliseconds late.
  * When Redis is unreachable the limit is not applied (logged, at most every 10 s): the callers are authenticated
  * partners, and a submission must still be accepted — its jobs wait in the outbox.
  */
 @Injectable()
-export class ApiRateLimiter {
+export class ApiRateLimiter implements OnApplicationShutdown {
   perMinute: number;
+  /** How long requests are counted locally before their count is sent to Redis. */
+  flushMs = 20;
   private lastOutageLog = 0;
-  /** Per key, the current minute's shared count (latest Redis reply) and the requests counted since, unanswered. */
-  private readonly counts = new Map<string, { minute: number; known: number; pending: number; failed: boolean }>();
+  /**
+   * Per key, the current minute's shared count (latest Redis reply), the requests counted since and not yet sent
+   * (`unsent`), those sent and not yet answered (`sending`).
+   */
+  private readonly counts = new Map<string, RateCount>();
+  private timer?: NodeJS.Timeout;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -40,42 +48,23 @@ export class ApiRateLimiter {
     this.perMinute = readLimit(process.env.ENGINE_API_RATE_LIMIT_PER_MINUTE);
   }
 
-  /** Increments the shared count of this key and minute (kept two minutes), resolving to the new count. */
-  private countInRedis(key: string): Promise<number> {
-    const redis = this.redis as RateRedis;
-    if (!redis.parvisRateHit) redis.defineCommand('parvisRateHit', { numberOfKeys: 1, lua: RATE_HIT_SCRIPT });
-    return redis.parvisRateHit!(key, '120000').then(Number);
-  }
-
   /** Counts one request; throws 429 API_RATE_LIMITED (with the seconds to wait) beyond the limit. No I/O awaited. */
   hit(apiKeyId: string, res: Response): void {
     const nowMs = this.clock.now().getTime();
     const minute = Math.floor(nowMs / 60_000);
     let state = this.counts.get(apiKeyId);
     if (!state || state.minute !== minute) {
+      // A new minute: what the previous one still had to send is sent now, under its own key.
+      if (state?.unsent) this.send(apiKeyId, state);
       if (!state && this.counts.size >= 10_000) this.counts.clear();
-      state = { minute, known: 0, pending: 0, failed: false };
+      state = { minute, known: 0, unsent: 0, sending: 0, failed: false };
       this.counts.set(apiKeyId, state);
     }
-    const counted = state;
-    counted.pending += 1;
-    const key = `${this.config.redis.prefix}:engine:rate:${apiKeyId}:${minute}`;
-    this.countInRedis(key)
-      .then((total) => {
-        counted.known = Math.max(counted.known, total);
-        counted.failed = false;
-      })
-      .catch((error: unknown) => {
-        counted.failed = true;
-        if (Date.now() - this.lastOutageLog > 10_000) {
-          this.lastOutageLog = Date.now();
-          this.logger.warn({ err: error }, "Limite de débit de l'API non appliquée : Redis indisponible");
-        }
-      })
-      .finally(() => (counted.pending -= 1));
+    state.unsent += 1;
+    this.timer ??= setTimeout(() => void this.flush(), this.flushMs).unref();
     // Redis down (last reply failed): the limit is not applied, as documented.
-    if (counted.failed) return;
-    const count = counted.known + counted.pending;
+    if (state.failed) return;
+    const count = state.known + state.sending + state.unsent;
     const remaining = Math.max(0, this.perMinute - count);
     res.setHeader('RateLimit-Limit', String(this.perMinute));
     res.setHeader('RateLimit-Remaining', String(remaining));
@@ -85,11 +74,59 @@ export class ApiRateLimiter {
       throw new DomainError(API_RATE_LIMITED, `Trop de requêtes avec cette clé d'API : réessayez dans ${retryAfter} s.`, 'too_many');
     }
   }
+
+  /** Sends every local count to Redis now and waits for the replies (also called at shutdown). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const [apiKeyId, state] of this.counts) if (state.unsent) this.send(apiKeyId, state);
+    await Promise.all([...this.inFlight]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flush().catch(() => undefined);
+  }
+
+  /** One `INCRBY` of the key's unsent requests (expiry set by its first increment); the reply updates the estimate. */
+  private send(apiKeyId: string, state: RateCount): void {
+    const count = state.unsent;
+    state.unsent = 0;
+    state.sending += count;
+    const key = `${this.config.redis.prefix}:engine:rate:${apiKeyId}:${state.minute}`;
+    const redis = this.redis as RateRedis;
+    if (!redis.parvisRateAdd) redis.defineCommand('parvisRateAdd', { numberOfKeys: 1, lua: RATE_ADD_SCRIPT });
+    const sent: Promise<void> = redis.parvisRateAdd!(key, String(count), '120000')
+      .then((total) => {
+        state.known = Math.max(state.known, Number(total));
+        state.failed = false;
+      })
+      .catch((error: unknown) => {
+        state.failed = true;
+        if (Date.now() - this.lastOutageLog > 10_000) {
+          this.lastOutageLog = Date.now();
+          this.logger.warn({ err: error }, "Limite de débit de l'API non appliquée : Redis indisponible");
+        }
+      })
+      .finally(() => {
+        state.sending -= count;
+        this.inFlight.delete(sent);
+      });
+    this.inFlight.add(sent);
+  }
 }
 
-/** One command per request: INCR, and the key's expiry set by its first increment (atomic, Lua, sent once then by SHA). */
-const RATE_HIT_SCRIPT = "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n";
-type RateRedis = Redis & { parvisRateHit?: (key: string, ttlMs: string) => Promise<number> };
+interface RateCount {
+  minute: number;
+  known: number;
+  unsent: number;
+  sending: number;
+  failed: boolean;
+}
+
+/** INCRBY, and the key's expiry set by its first increment (atomic, Lua, sent once then by SHA). */
+const RATE_ADD_SCRIPT =
+  "local n = redis.call('INCRBY', KEYS[1], ARGV[1]) if n == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return n";
+type RateRedis = Redis & { parvisRateAdd?: (key: string, count: string, ttlMs: string) => Promise<number> };
 
 function readLimit(raw: string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_PER_MINUTE;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +133,32 @@ describe('engine API /api/v1 (PostgreSQL, Redis, local storage)', () => {
         limiter.perMinute = previous;
       }
     });
+    it('sends the count to Redis in batches: one command for many requests, the shared total exact', async () => {
+      const limiter = app.app.get(ApiRateLimiter);
+      const { info } = await new ApiKeyRepository(db.manager).create(seed.metropolisId, 'Débit groupé', ['teleservices:read'], new Date());
+      const redis = app.app.get(REDIS);
+      const res = { setHeader: () => undefined } as unknown as Response;
+      // The script is loaded in Redis first (a first EVALSHA would be answered NOSCRIPT and sent again as EVAL).
+      limiter.hit(randomUUID(), res);
+      await limiter.flush();
+      const commands: string[] = [];
+      const monitor = await redis.monitor();
+      monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ')));
+      try {
+        for (let i = 0; i < 25; i++) limiter.hit(info.id, res);
+        await limiter.flush();
+        const minute = Math.floor(app.app.get(Clock).now().getTime() / 60_000);
+        const key = `${app.app.get(APP_CONFIG).redis.prefix}:engine:rate:${info.id}:${minute}`;
+        expect(await redis.get(key)).toBe('25');
+        expect(await redis.pttl(key)).toBeGreaterThan(60_000);
+        await redis.ping();
+        // One script call (INCRBY 25, then PEXPIRE), not 25 commands.
+        const sent = commands.filter((c) => c.includes(info.id) && /^(evalsha|eval) /i.test(c));
+        expect(sent).toEqual([expect.stringMatching(/ 25 120000$/)]);
+      } finally {
+        monitor.disconnect();
+      }
+    });
     it('counts the requests still in flight, and shares the count with other engine processes through Redis', async () => {
       const limiter = app.app.get(ApiRateLimiter);
       const previous = limiter.perMinute;
@@ -147,9 +174,9 @@ describe('engine API /api/v1 (PostgreSQL, Redis, local storage)', () => {
         const headers = new Map<string, string>();
         const res = { setHeader: (name: string, value: string) => headers.set(name, value) } as unknown as Response;
         other.hit(keyId, res);
-        // Replies come in order on the connection: once PING is answered and pending callbacks have run, the count is known.
-        await app.app.get(REDIS).ping();
-        await new Promise((resolve) => setImmediate(resolve));
+        // Counts travel in batches (every flushMs): once both processes' batches are answered, the shared count is known.
+        await limiter.flush();
+        await new Promise((resolve) => setTimeout(resolve, other.flushMs * 3));
         expect(() => other.hit(keyId, res)).not.toThrow();
         expect(headers.get('RateLimit-Remaining')).toBe('0');
         expect(() => other.hit(keyId, res)).toThrow(expect.objectContaining({ code: 'API_RATE_LIMITED' }));
@@ -265,6 +292,11 @@ describe('engine API /api/v1 (PostgreSQL, Redis, local storage)', () => {
       const id = (reply.body.demand as { id: string }).id;
       const [row] = await db.query(`SELECT data FROM demand WHERE id = $1`, [id]);
       expect(row.data).toEqual({ nom: 'Camille Martin', courriel: 'camille@example.org', motif: 'bruit' });
+      // What the submission answers is what a read answers, version (ETag) included.
+      const read = await call('GET', `/api/v1/demands/${id}`);
+      expect(reply.headers.get('etag')).toBe('"1"');
+      expect(read.headers.get('etag')).toBe('"1"');
+      expect(read.body).toMatchObject(reply.body.demand as Record<string, unknown>);
     });
 
     it('answers 400 to malformed JSON, 415 to another content type, 422 to a JSON that is not an object, all in the error shape', async () => {
