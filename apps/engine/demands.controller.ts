@@ -60,7 +60,7 @@ export class DemandsController {
     if (errors.length) throw engineErrorsForApi.requestInvalid(errors);
     const command = SubmitDemandCommand.create(caller, { teleservice: { slug }, data: body.data, files, contactEmail: body.contactEmail });
     const result = await this.submitDemand.execute(command);
-    res.status(201).setHeader('Location', `/api/v1/demands/${result.demand.id}`);
+    res.status(201).setHeader('Location', `/api/v1/demands/${result.demand.id}`).setHeader('ETag', `"${result.demand.lockVersion}"`);
     return { demand: demandJson(result.demand, result.citizenStatus), accessSecret: result.accessSecret };
   }
 
@@ -85,7 +85,7 @@ export class DemandsController {
       for (const file of form.files) files.push({ fieldId: file.field, name: file.name, content: file.open() });
       const command = SubmitDemandCommand.create(caller, { teleservice: { slug }, data, files, contactEmail: form.fields.get('contactEmail') });
       const result = await this.submitDemand.execute(command);
-      res.status(201).setHeader('Location', `/api/v1/demands/${result.demand.id}`);
+      res.status(201).setHeader('Location', `/api/v1/demands/${result.demand.id}`).setHeader('ETag', `"${result.demand.lockVersion}"`);
       return { demand: demandJson(result.demand, result.citizenStatus), accessSecret: result.accessSecret };
     } finally {
       for (const file of files) if (!Buffer.isBuffer(file.content)) file.content.destroy();

@@ -87,7 +87,7 @@ export function openApiDocument(): Record<string, unknown> {
             },
           },
           responses: {
-            '201': { description: 'Demande enregistrée', headers: { Location: { schema: { type: 'string' } } }, content: json({ type: 'object', properties: { demand: ref('Demand'), accessSecret: { type: ['string', 'null'] } } }) },
+            '201': { description: 'Demande enregistrée (en-tête ETag = version, comme à la lecture)', headers: { Location: { schema: { type: 'string' } }, ETag: { schema: { type: 'string' } } }, content: json({ type: 'object', properties: { demand: ref('Demand'), accessSecret: { type: ['string', 'null'] } } }) },
             ...errors(400, 401, 403, 404, 409, 410, 413, 415, 422, 429),
           },
         },

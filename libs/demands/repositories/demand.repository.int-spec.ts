@@ -116,6 +116,9 @@ describe('DemandRepository in PostgreSQL', () => {
       const inserted = await insertSubmissionInOneTrip(dataSource, agentScope([fx.communeA]), rows, { generateCode: () => draws.shift()! });
       expect(built).toEqual([existing.trackingCode, 'M7F93MX2QH']);
       expect(inserted).toMatchObject({ id: '1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed', trackingCode: 'M7F93MX2QH', accountSub: hostile, data: { nom: hostile, n: 3, list: [hostile] } });
+      // The demand returned is the row stored (nothing is read back: it is built from what was written).
+      const stored = await withTenant(dataSource, agentScope([fx.communeA]), (m) => new DemandRepository(m).findForAgent(agentScope([fx.communeA]), inserted.id));
+      expect(inserted).toEqual(stored);
       const events = await dataSource.query(`SELECT kind, payload, actor FROM demand_event WHERE demand_id = $1 ORDER BY id`, [inserted.id]);
       expect(events).toEqual([
         { kind: 'submitted', payload: { code: 'M7F93MX2QH', text: hostile }, actor: { type: 'partner', apiKeyId: hostile } },

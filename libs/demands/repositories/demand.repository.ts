@@ -5,7 +5,7 @@ import type { Actor, DemandChannel, Visibility } from '../demands.types.js';
 import type { Attachment } from '../entities/attachment.entity.js';
 import type { DemandEvent } from '../entities/demand-event.entity.js';
 import type { DemandMessage } from '../entities/demand-message.entity.js';
-import type { Demand } from '../entities/demand.entity.js';
+import { Demand } from '../entities/demand.entity.js';
 import type { AgentScope, CitizenScope, TenantScope, TrackingScope } from '../tenancy/tenant-scope.js';
 import { requireTenantScope, withTenantInOneTrip } from '../tenancy/with-tenant.js';
 import { generateTrackingCode, parseTrackingCode } from '../tracking/tracking-code.js';
@@ -206,8 +206,9 @@ export class DemandRepository {
     const attempts = options.attempts ?? 5;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const code = draw();
-      const inserted = await this.run<Record<string, unknown>[]>(SUBMISSION_SQL, submissionValues(scope, build(code), code));
-      if (inserted.length === 1) return toDemand(inserted[0]);
+      const { values, demand } = submission(scope, build(code), code);
+      const inserted = await this.run<Record<string, unknown>[]>(SUBMISSION_SQL, values);
+      if (inserted.length === 1) return demand;
     }
     throw demandErrors.trackingCodeExhausted();
   }
@@ -506,7 +507,8 @@ function ownInsert(scope: TenantScope, input: NewDemand): { id: string; accountS
  * The submission statement (`INSERT … WITH`): the demand with `ON CONFLICT ("tracking_code") DO NOTHING`, its
  * history events and its outbox rows inserted from the demand's `RETURNING` row (so nothing is written when the
  * code is taken), ordered as given; it returns the demand's row. One text for every submission (events and jobs
- * travel as JSON arrays, read back in order), so that a connection prepares it once.
+ * travel as JSON arrays, read back in order), so that a connection prepares it once. It returns the demand's id only:
+ * the row is what was given (`submission`), nothing to read back.
  */
 const SUBMISSION_SQL = `WITH "d" AS (
   INSERT INTO "demand" ("id", "collectivity_id", "teleservice_id", "version_id", "tracking_code", "access_secret_hash",
@@ -515,7 +517,7 @@ const SUBMISSION_SQL = `WITH "d" AS (
   VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::text, $6::text, $7::text, $8::text, $9::text, $10::jsonb, $11::jsonb,
       $12::text, $13::timestamptz, $14::text, $15::text, 1, $13::timestamptz, $13::timestamptz, $13::timestamptz, $16::jsonb)
   ON CONFLICT ("tracking_code") DO NOTHING
-  RETURNING *),
+  RETURNING "id", "collectivity_id"),
 "e" AS (
   INSERT INTO "demand_event" ("demand_id", "collectivity_id", "at", "kind", "actor", "visibility", "status_from", "status_to", "payload")
   SELECT "d"."id", "d"."collectivity_id", v."at", v."kind", v."actor", v."visibility", v."status_from", v."status_to", v."payload"
@@ -531,10 +533,13 @@ const SUBMISSION_SQL = `WITH "d" AS (
     WITH ORDINALITY AS v("job_name", "payload", "job_key", "correlation_id", "created_at", "available_at", "n")
   ORDER BY v."n"
   ON CONFLICT ("job_key") DO NOTHING)
-SELECT * FROM "d"`;
+SELECT "id" FROM "d"`;
 
-/** The parameters of `SUBMISSION_SQL` for these rows and tracking code (the scope's rules applied), all as text. */
-function submissionValues(scope: TenantScope, rows: SubmissionRows, code: string): (string | null)[] {
+/**
+ * The parameters of `SUBMISSION_SQL` for these rows and tracking code (the scope's rules applied), all as text, and
+ * the demand they insert, as a read would give it.
+ */
+function submission(scope: TenantScope, rows: SubmissionRows, code: string): { values: (string | null)[]; demand: Demand } {
   const { id, accountSub } = ownInsert(scope, rows.demand);
   const input = rows.demand;
   const events = rows.events.map((e) => ({
@@ -552,12 +557,21 @@ function submissionValues(scope: TenantScope, rows: SubmissionRows, code: string
       `{"job_name":${JSON.stringify(j.jobName)},"payload":${j.payload},"job_key":${JSON.stringify(j.jobKey)},` +
       `"correlation_id":${JSON.stringify(j.correlationId)},"created_at":"${j.createdAt.toISOString()}","available_at":"${j.availableAt.toISOString()}"}`,
   );
-  return [
+  const values = [
     id, input.collectivityId, input.teleserviceId, input.versionId, code, input.accessSecretHash ?? null, accountSub, input.channel,
     input.submittedByAgent ?? null, JSON.stringify(input.data), JSON.stringify(input.backofficeData ?? {}), input.status,
     input.submittedAt.toISOString(), input.assignedFunction ?? null, input.assignedAgent ?? null,
     input.workflowState ? JSON.stringify(input.workflowState) : null, JSON.stringify(events), `[${jobs.join(',')}]`,
   ];
+  const at = input.submittedAt;
+  const demand = Object.assign(new Demand(), {
+    id, collectivityId: input.collectivityId, teleserviceId: input.teleserviceId, versionId: input.versionId, trackingCode: code,
+    accessSecretHash: input.accessSecretHash ?? null, accountSub, channel: input.channel, submittedByAgent: input.submittedByAgent ?? null,
+    data: input.data, backofficeData: input.backofficeData ?? {}, status: input.status, statusEnteredAt: at,
+    workflowState: input.workflowState ?? null, assignedFunction: input.assignedFunction ?? null, assignedAgent: input.assignedAgent ?? null,
+    lockVersion: 1, createdAt: at, submittedAt: at, updatedAt: at, closedAt: null, anonymisedAt: null,
+  });
+  return { values, demand };
 }
 
 /**
@@ -576,15 +590,14 @@ export async function insertSubmissionInOneTrip(
   const attempts = options.attempts ?? 5;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const code = draw();
-    const values = submissionValues(scope, build(code), code);
+    const { values, demand } = submission(scope, build(code), code);
     let results: Record<string, unknown>[][];
     try {
       results = await withTenantInOneTrip(dataSource, scope, [{ name: 'parvis_submission', text: SUBMISSION_SQL, values }]);
     } catch (error) {
       throw mapWriteError(error);
     }
-    const inserted = results[0] ?? [];
-    if (inserted.length === 1) return toDemand(inserted[0]);
+    if (results[0]?.length === 1) return demand;
   }
   throw demandErrors.trackingCodeExhausted();
 }

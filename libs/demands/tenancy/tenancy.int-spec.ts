@@ -12,7 +12,7 @@ import { engineFixture, T0, type EngineFixture } from '../test-fixtures.js';
 import { openByTrackingCode } from '../tracking/tracking-access.js';
 import { generateAccessSecret, hashSecret } from '../tracking/tracking-code.js';
 import { agentScope, citizenScope, platformScope } from './tenant-scope.js';
-import { allowHistoryRewrite, withTenant } from './with-tenant.js';
+import { allowHistoryRewrite, withTenant, withTenantInOneTrip } from './with-tenant.js';
 
 const SHA = 'a'.repeat(64);
 
@@ -227,6 +227,27 @@ describe('tenant isolation in PostgreSQL (row-level security)', () => {
       await withTenant(dataSource, platformScope('test'), counts);
       [after] = await state();
       expect(after.platform === 'on').toBe(false);
+    });
+
+    it('a one-trip tenant transaction runs as parvis_tenant in its scope, sees only its rows, and leaves nothing behind', async () => {
+      const probe = {
+        name: 'test_tenancy_probe',
+        text: `SELECT current_user AS role, current_setting('parvis.collectivity_ids', true) AS ids, (SELECT count(*)::int FROM demand) AS demands`,
+        values: [],
+      };
+      const [[inside]] = await withTenantInOneTrip(dataSource, agentScope([fx.communeA]), [probe]);
+      expect(inside).toEqual({ role: 'parvis_tenant', ids: fx.communeA, demands: a.length });
+      // The same prepared statement on the same (only) connection, another scope: planned for its role, its rows.
+      const [[citizen]] = await withTenantInOneTrip(dataSource, citizenScope('sub-alice'), [probe]);
+      expect(citizen).toMatchObject({ role: 'parvis_tenant', ids: '' });
+      expect(citizen.demands).toBeLessThan(a.length + b.length);
+      let [after] = await state();
+      expect(after.role).toBe('postgres');
+      expect([after.ids, after.sub].every(blank)).toBe(true);
+      // A statement refused by PostgreSQL rolls the trip back and leaves the connection clean too.
+      await expect(withTenantInOneTrip(dataSource, agentScope([fx.communeA]), [{ name: 'test_tenancy_fail', text: 'SELECT 1/0', values: [] }])).rejects.toThrow(/division/);
+      [after] = await state();
+      expect(after.role).toBe('postgres');
     });
 
     it('a session-level setting left on the connection cannot widen a later tenant transaction', async () => {

@@ -78,11 +78,12 @@ export async function withTenant<T>(
   }
 }
 
-/** The tenant switch of `withTenantInOneTrip`, prepared once per connection. */
+/** The tenant switch of `withTenantInOneTrip`, prepared once per connection (no column: nothing to read back). */
 const TENANT_SWITCH = {
   name: 'parvis_tenant_switch',
-  text: `SELECT set_config('role', $1, true), set_config('parvis.platform', 'off', true), set_config('parvis.collectivity_ids', $2, true),
-       set_config('parvis.account_sub', $3, true), set_config('parvis.demand_id', $4, true), set_config('parvis.history_rewrite', '', true)`,
+  text: `SELECT FROM set_config('role', $1, true) AS r, set_config('parvis.platform', 'off', true) AS p,
+       set_config('parvis.collectivity_ids', $2, true) AS c, set_config('parvis.account_sub', $3, true) AS a,
+       set_config('parvis.demand_id', $4, true) AS d, set_config('parvis.history_rewrite', '', true) AS h`,
 };
 
 /**

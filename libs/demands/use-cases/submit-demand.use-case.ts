@@ -429,10 +429,16 @@ export class SubmitDemand {
   }
 }
 
-/** The Europe/Paris calendar day (`YYYY-MM-DD`) of an instant; the formatter is built once (it is costly). */
+/**
+ * The Europe/Paris calendar day (`YYYY-MM-DD`) of an instant. The formatter is built once and its answer kept for
+ * the current minute (formatting is costly; Paris days begin on a whole UTC minute, offsets being whole hours).
+ */
 const PARIS_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
+let parisDayOfMinute = { minute: Number.NaN, day: '' };
 function parisDay(at: Date): string {
-  return PARIS_DAY.format(at);
+  const minute = Math.floor(at.getTime() / 60_000);
+  if (minute !== parisDayOfMinute.minute) parisDayOfMinute = { minute, day: PARIS_DAY.format(at) };
+  return parisDayOfMinute.day;
 }
 
 const FILE_EXPECTED_MESSAGE = 'Envoyez les fichiers de ce champ avec la demande, pas leur description.';
