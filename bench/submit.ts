@@ -8,9 +8,10 @@
  *
  * Uses DATABASE_URL / REDIS_URL when set (a scratch database and Redis prefix are created, then removed),
  * otherwise the embedded PostgreSQL and a local redis-server. The engine runs as its own process
- * (`dist/apps/engine/main.js`), as in production. Knobs: BENCH_SECONDS (10 per step), BENCH_CONCURRENCY
+ * (`dist/apps/engine/main.js`), as in production, on a database already holding BENCH_PREFILL_DEMANDS demands
+ * (50,000, analysed), after BENCH_WARMUP submissions (1,000). Knobs: BENCH_SECONDS (10 per step), BENCH_CONCURRENCY
  * ("1,4,16"), DATABASE_POOL_SIZE for the engine (10). Each level runs the API, then pgbench at once (same machine
- * load for both), and prints the load average around each step.
+ * load for both), each step after a CHECKPOINT, and prints the load average around each step. See bench/README.md.
  */
 import 'reflect-metadata';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -29,6 +30,10 @@ import { seedReferenceData } from '#territory';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,4,16').split(',').map(Number);
+/** Demands already in service before the measure (with their history and relayed outbox rows), then ANALYZE. */
+const PREFILL = Number(process.env.BENCH_PREFILL_DEMANDS ?? 50_000);
+/** Submissions before the measure. */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
 
 /** Ten data fields, the kinds a real téléservice mixes (formats, a choice, a condition, a date, a number). */
 const FORM = {
@@ -136,6 +141,15 @@ async function main() {
     const version = await teleservices.publish(metropolisId, teleservice.id, { publishedBy: 'bench', now });
     const { key } = await new ApiKeyRepository(dataSource.manager).create(metropolisId, 'banc', ['teleservices:read', 'demands:read', 'demands:write'], now);
 
+    // A platform in service, not empty tables: PostgreSQL's plans (ours, and those of its foreign-key checks, cached
+    // per connection) are made for tables of this size, as they would be in production after ANALYZE.
+    if (PREFILL > 0) {
+      const started = performance.now();
+      await dataSource.query(prefillSql(PREFILL), [metropolisId, teleservice.id, version.id]);
+      await dataSource.query('VACUUM ANALYZE demand, demand_event, outbox_message');
+      console.log(`Base préremplie : ${PREFILL} demandes (historique, outbox relayée) en ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+
     // The engine, as its own process.
     const storage = await mkdtemp(join(tmpdir(), 'parvis-bench-'));
     stops.unshift(() => rm(storage, { recursive: true, force: true }));
@@ -169,7 +183,11 @@ async function main() {
       if (res.status !== 201) throw new Error(`Réponse ${res.status} : ${await res.text()}`);
       await res.arrayBuffer();
     };
-    for (let i = 0; i < 50; i++) await submit(); // warm-up: compiled definitions, JIT, pool
+    // Warm-up: compiled definitions and caches, the JIT's optimised code, the pool's connections and their prepared
+    // statements (what a long-running engine has); 4 at a time.
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      for (let i = 0; i < WARMUP / 4; i++) await submit();
+    }));
 
     // What one submission writes (read after the warm-up): the same writes pgbench will do.
     const [shape] = await dataSource.query(
@@ -184,6 +202,10 @@ async function main() {
     stops.unshift(() => rm(dir, { recursive: true, force: true }));
     const script = join(dir, 'submit.sql');
     await writeFile(script, pgbenchScript({ collectivityId: metropolisId, teleserviceId: teleservice.id, versionId: version.id, events: eventsPerDemand }));
+
+    // Each step starts from a checkpoint: a checkpoint falling inside one step only (and the full-page writes that
+    // follow it) would slow that step's commits and not the other's.
+    const checkpoint = () => dataSource.query('CHECKPOINT').catch(() => undefined);
 
     // Each concurrency level runs the API then pgbench right after, so that both see about the same machine load
     // (the 2 cores are shared): the ratio of a level compares measurements taken seconds apart.
@@ -200,6 +222,7 @@ async function main() {
     );
     console.log(`\nGénérateur de charge : ${wrk ? 'wrk' : 'fetch (ce processus)'}`);
     for (const concurrency of LEVELS) {
+      await checkpoint();
       const loadBefore = loadAverage();
       if (wrk) {
         const run = spawnSync(wrk, ['-t', String(Math.min(concurrency, 2)), '-c', String(concurrency), '-d', `${SECONDS}s`, '-s', wrkScript, `${base}/api/v1/teleservices/banc-essai/demands`], { encoding: 'utf8' });
@@ -227,6 +250,7 @@ async function main() {
       }
       if (!pgbench) continue;
       const prefix = join(dir, `c${concurrency}`);
+      await checkpoint();
       const sqlLoadBefore = loadAverage();
       const run = spawnSync(
         pgbench,
@@ -286,6 +310,25 @@ INSERT INTO demand_event (demand_id, collectivity_id, at, kind, actor, visibilit
 INSERT INTO outbox_message (job_name, payload, job_key, created_at, available_at) VALUES ('mail.send', '{"to":"camille.martin@example.org","subject":"Votre demande a bien été reçue","text":"Bonjour"}', 'mail.send/bench/' || gen_random_uuid(), now(), now()) ON CONFLICT (job_key) DO NOTHING RETURNING id;
 END;
 `;
+}
+
+/** `count` demands submitted over the past days, each with three history events and a relayed outbox row. */
+function prefillSql(count: number): string {
+  const data = JSON.stringify(JSON.parse(BODY).data).replace(/'/g, "''");
+  return `WITH d AS (
+    INSERT INTO demand (id, collectivity_id, teleservice_id, version_id, tracking_code, channel, data, backoffice_data, status, status_entered_at,
+                        lock_version, created_at, submitted_at, updated_at, workflow_state)
+    SELECT gen_random_uuid(), $1, $2, $3, substr(translate(upper(md5(g::text || random()::text)), '01', '23'), 1, 10), 'api', '${data}', '{}',
+           'received', at, 1, at, at, at, '{"statusId":"received"}'
+      FROM generate_series(1, ${Math.trunc(count)}) AS g, LATERAL (SELECT now() - g * interval '1 minute' AS at) AS t
+    ON CONFLICT (tracking_code) DO NOTHING
+    RETURNING id, collectivity_id, submitted_at),
+  e AS (
+    INSERT INTO demand_event (demand_id, collectivity_id, at, kind, actor, visibility, status_from, status_to, payload)
+    SELECT d.id, d.collectivity_id, d.submitted_at, k.kind, '{"type": "partner", "apiKeyId": "prefill"}', 'citizen', NULL, 'received', '{}'
+      FROM d, (VALUES ('submitted'), ('status_changed'), ('citizen_notified')) AS k(kind))
+  INSERT INTO outbox_message (job_name, payload, job_key, created_at, available_at, relayed_at)
+  SELECT 'mail.send', '{}', 'mail.send/prefill/' || d.id, d.submitted_at, d.submitted_at, d.submitted_at FROM d`;
 }
 
 async function waitFor(url: string, timeoutMs = 30_000) {
