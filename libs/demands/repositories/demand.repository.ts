@@ -506,9 +506,9 @@ function ownInsert(scope: TenantScope, input: NewDemand): { id: string; accountS
 /**
  * The submission statement (`INSERT … WITH`): the demand with `ON CONFLICT ("tracking_code") DO NOTHING`, its
  * history events and its outbox rows inserted from the demand's `RETURNING` row (so nothing is written when the
- * code is taken), ordered as given; it returns the demand's row. One text for every submission (events and jobs
- * travel as JSON arrays, read back in order), so that a connection prepares it once. It returns the demand's id only:
- * the row is what was given (`submission`), nothing to read back.
+ * code is taken), in the order given (event ids, a bigserial, follow the history's order, as `appendEvents` does).
+ * One text for every submission — events and jobs travel as JSON arrays, read back with their ordinality — so that a
+ * connection prepares it once. It returns the demand's id only: the row is what was given (`submission`).
  */
 const SUBMISSION_SQL = `WITH "d" AS (
   INSERT INTO "demand" ("id", "collectivity_id", "teleservice_id", "version_id", "tracking_code", "access_secret_hash",
