@@ -3,7 +3,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
+import { REDIS } from '#platform';
 import { seedDemoCatalogue, TeleserviceAuthoringService } from '#teleservices';
 import { seedDemo } from '#territory';
 import { ManualClock, startBanGeocoderDouble, startTestApp, type BanGeocoderDouble, type TestApp } from '#testing';
@@ -277,6 +279,22 @@ describe('portal form filling (HTTP)', () => {
     expect(await demands()).toBe(before + 1);
     const receipt = await browser.follow(page.url.replace(/recapitulatif$/, 'recu'));
     expect(receipt.html).toContain('Votre demande a bien été envoyée');
+  });
+
+  it('sends a late duplicate (a request that read the form before the first one ended) to the receipt, without a second demand', async () => {
+    const browser = new WebBrowser();
+    const first = await browser.follow(`${portal.url}/demarches/metropole-de-lyon/aide-contact/formulaire`);
+    const csrf = hiddenValue(first.html, '_csrf');
+    const page = await postMultipart(browser, first.url, csrf, { _action: 'continue', 'f.sujet': 'autre', 'f.message': 'Une question en double.', 'f.email': 'tardif@example.org' });
+    const formId = /formulaire\/([^/]+)\/recapitulatif$/.exec(page.url)![1];
+    // What the first request leaves once its demand exists: the form's lock, marked « submitted ».
+    const redis = portal.app.get<Redis>(REDIS);
+    await redis.set(`${portal.config.redis.prefix}:portal:submit:${formId}`, 'submitted', 'EX', 60);
+    const before = await demands();
+    const late = await browser.request(page.url, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(late.status).toBe(303);
+    expect(late.headers.get('location')).toMatch(/\/recu$/);
+    expect(await demands()).toBe(before);
   });
 
 

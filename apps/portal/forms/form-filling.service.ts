@@ -489,13 +489,25 @@ export class FormFillingService {
 
   /**
    * Submits a form in progress once: a Redis lock per form refuses a second concurrent submission, and a
-   * submitted form leaves a receipt that a repeated POST is sent to. Staged files are streamed into the
-   * engine (which re-validates and stores its own copies), then deleted; the draft is deleted.
+   * submitted form leaves a receipt that a repeated POST is sent to. Once the demand is created the lock stays, marked
+   * « submitted », for SUBMITTED_LOCK_SECONDS: a request that read the form before the first one ended (so without
+   * its receipt) gets `{ duplicate: true }` (sent to the receipt) instead of creating a second demand. After a
+   * failure the lock goes, and the citizen can send again. Staged files are streamed into the engine (which re-validates and stores its own copies), then
+   * deleted; the draft is deleted.
    */
-  async submit(session: WebSession, progress: Progress, teleservice: FormTeleservice, definition: CompiledDefinition): Promise<{ receipt: Receipt } | { errors: FieldError[] }> {
+  async submit(
+    session: WebSession,
+    progress: Progress,
+    teleservice: FormTeleservice,
+    definition: CompiledDefinition,
+  ): Promise<{ receipt: Receipt } | { errors: FieldError[] } | { duplicate: true }> {
     const lock = `${this.config.redis.prefix}:portal:submit:${progress.id}`;
-    const acquired = await this.redis.set(lock, '1', 'EX', 120, 'NX');
-    if (acquired !== 'OK') throw DomainError.conflict('FORM_ALREADY_SUBMITTED', 'Cette demande est déjà en cours d’envoi : patientez quelques secondes puis consultez « Mes démarches ».');
+    const acquired = await this.redis.set(lock, 'sending', 'EX', 120, 'NX');
+    if (acquired !== 'OK') {
+      if ((await this.redis.get(lock)) === 'submitted') return { duplicate: true };
+      throw DomainError.conflict('FORM_ALREADY_SUBMITTED', 'Cette demande est déjà en cours d’envoi : patientez quelques secondes puis consultez « Mes démarches ».');
+    }
+    let submitted = false;
     try {
       const data: FormValues = { ...progress.data };
       const files: UploadedFile[] = [];
@@ -534,6 +546,7 @@ export class FormFillingService {
       try {
         const command = SubmitDemandCommand.create(sub ? { kind: 'citizen', sub } : { kind: 'anonymous' }, { teleservice: { id: teleservice.id }, data, files });
         result = await this.submitDemand.execute(command);
+        submitted = true;
       } catch (error) {
         for (const file of files) (file.content as Readable).destroy?.();
         if (error instanceof DomainError && (error.code === 'DEMAND_DATA_INVALID' || error.code === 'DEMAND_REQUEST_INVALID') && error.fields?.length) {
@@ -564,10 +577,14 @@ export class FormFillingService {
       } else await this.deleteStaged(stagedKeys(progress.data));
       return { receipt };
     } finally {
-      await this.redis.del(lock);
+      if (submitted) await this.redis.set(lock, 'submitted', 'EX', SUBMITTED_LOCK_SECONDS);
+      else await this.redis.del(lock);
     }
   }
 }
+
+/** How long a submitted form's lock refuses a late duplicate (its form is gone from the session or drafts by then). */
+const SUBMITTED_LOCK_SECONDS = 600;
 
 /** Storage keys of the staged files referenced by a form's data (top-level file fields and block items'). */
 export const stagedKeys = (data: FormValues): string[] => stagedFileKeys(data);

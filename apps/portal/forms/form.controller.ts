@@ -536,6 +536,7 @@ export class FormController {
     if (loaded.isNew) throw formNotFound();
     const outcome = await this.forms.submit(session, loaded.progress, loaded.teleservice, loaded.definition);
     if ('errors' in outcome) return this.backToErrors(res, session, loaded, outcome.errors);
+    // Created by this request, or by a request sent at the same time that ended first: its receipt either way.
     return res.redirect(303, `${this.base(loaded.teleservice)}/${formId}/recu`);
   }
 
