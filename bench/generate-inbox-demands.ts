@@ -17,7 +17,7 @@ import { createDataSource } from '#db';
 import { ALL_ENTITIES, ALL_MIGRATIONS } from '#platform';
 import { TeleserviceRepository } from '#teleservices';
 import { seedReferenceData } from '#territory';
-import { adminQuery } from './support.js';
+import { adminQuery, BENCH_PROCESSING_WORKFLOW } from './support.js';
 
 export const INBOX_BENCH_NOW = new Date('2026-03-01T08:00:00Z');
 export const INBOX_BENCH_TELESERVICES = 40;
@@ -35,17 +35,6 @@ const FORM = {
         { id: 'description', type: 'long_text', label: 'Description', maxLength: 2000 },
       ],
     },
-  ],
-};
-const WORKFLOW = {
-  schemaVersion: 1,
-  name: 'Banc',
-  initialStatus: 'received',
-  functions: [{ id: 'receiver', label: 'Instructeur' }],
-  statuses: [
-    { id: 'received', label: 'Reçue', colour: '#1F5FAD', visibility: 'citizen', final: false, actions: [{ id: 'take', kind: 'button', label: 'Prendre', target: 'in_progress', functions: ['receiver'] }] },
-    { id: 'in_progress', label: 'En cours', colour: '#B34700', visibility: 'citizen', final: false, actions: [{ id: 'close', kind: 'button', label: 'Clore', target: 'closed', functions: ['receiver'] }] },
-    { id: 'closed', label: 'Close', colour: '#3D3D3D', visibility: 'citizen', final: true, actions: [] },
   ],
 };
 
@@ -68,7 +57,7 @@ export async function generateInboxDemands(dataSource: DataSource, rows: number,
   const versions: { teleserviceId: string; versionId: string }[] = [];
   for (let i = 0; i < INBOX_BENCH_TELESERVICES; i++) {
     const t = await teleservices.create({ instanceId, collectivityId: metropolisId, slug: `banc-${i}`, kind: 'metropolitan', title: `Téléservice ${i}`, summary: 'Benchmark', now });
-    await teleservices.createDraft(metropolisId, t.id, now, { form: FORM, workflow: WORKFLOW, dataSources: [] });
+    await teleservices.createDraft(metropolisId, t.id, now, { form: FORM, workflow: BENCH_PROCESSING_WORKFLOW, dataSources: [] });
     versions.push({ teleserviceId: t.id, versionId: (await teleservices.publish(metropolisId, t.id, { publishedBy: 'bench', now })).id });
   }
   const communes = await dataSource.query<{ id: string }[]>(`SELECT id FROM collectivity WHERE kind = 'commune' ORDER BY insee_code`);

@@ -21,7 +21,7 @@ import { useOrStartServices } from '#platform';
 import { OutboxService } from '#queue';
 import { TeleserviceRepository } from '#teleservices';
 import { TerritoryService } from '#territory';
-import { freshBenchDatabase } from './support.js';
+import { BENCH_PROCESSING_WORKFLOW, freshBenchDatabase } from './support.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -33,17 +33,6 @@ const FORM = {
   schemaVersion: 1,
   title: 'Demande',
   pages: [{ id: 'p', title: 'Demande', fields: [{ id: 'nom', type: 'text', label: 'Nom', required: true, maxLength: 100 }] }],
-};
-const WORKFLOW = {
-  schemaVersion: 1,
-  name: 'Banc',
-  initialStatus: 'received',
-  functions: [{ id: 'receiver', label: 'Instructeur' }],
-  statuses: [
-    { id: 'received', label: 'Reçue', colour: '#1F5FAD', visibility: 'citizen', final: false, actions: [{ id: 'take', kind: 'button', label: 'Prendre', target: 'in_progress', functions: ['receiver'] }] },
-    { id: 'in_progress', label: 'En cours', colour: '#1F5FAD', visibility: 'citizen', final: false, actions: [{ id: 'close', kind: 'button', label: 'Clore', target: 'closed', functions: ['receiver'] }] },
-    { id: 'closed', label: 'Close', colour: '#3D3D3D', visibility: 'citizen', final: true, actions: [] },
-  ],
 };
 
 function percentile(sorted: number[], p: number): number {
@@ -64,7 +53,7 @@ async function main() {
     const published: { id: string; versionId: string }[] = [];
     for (let i = 0; i < TELESERVICES; i++) {
       const teleservice = await teleservices.create({ instanceId, collectivityId: givorsId, slug: `banc-${i}`, kind: 'communal', title: `Téléservice ${i}`, summary: 'Benchmark', now });
-      await teleservices.createDraft(givorsId, teleservice.id, now, { form: FORM, workflow: WORKFLOW, dataSources: [] });
+      await teleservices.createDraft(givorsId, teleservice.id, now, { form: FORM, workflow: BENCH_PROCESSING_WORKFLOW, dataSources: [] });
       published.push({ id: teleservice.id, versionId: (await teleservices.publish(givorsId, teleservice.id, { publishedBy: 'bench', now })).id });
     }
     const collectivities: string[] = (await dataSource.query(`SELECT id FROM collectivity ORDER BY insee_code`)).map((r: { id: string }) => r.id);

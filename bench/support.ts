@@ -63,6 +63,19 @@ export const BENCH_WORKFLOW = {
   ],
 };
 
+/** A three-status workflow (« Reçue » → « En cours » → « Close ») for the benchmarks that need demands in progress. */
+export const BENCH_PROCESSING_WORKFLOW = {
+  schemaVersion: 1,
+  name: 'Banc',
+  initialStatus: 'received',
+  functions: [{ id: 'receiver', label: 'Instructeur' }],
+  statuses: [
+    { id: 'received', label: 'Reçue', colour: '#1F5FAD', visibility: 'citizen', final: false, actions: [{ id: 'take', kind: 'button', label: 'Prendre', target: 'in_progress', functions: ['receiver'] }] },
+    { id: 'in_progress', label: 'En cours', colour: '#B34700', visibility: 'citizen', final: false, actions: [{ id: 'close', kind: 'button', label: 'Clore', target: 'closed', functions: ['receiver'] }] },
+    { id: 'closed', label: 'Close', colour: '#3D3D3D', visibility: 'citizen', final: true, actions: [] },
+  ],
+};
+
 /** Counts the bytes written and drops them (a fast HTTP client). */
 export class CountingSink extends Writable {
   bytes = 0;
