@@ -1,4 +1,5 @@
 import { createParamDecorator, Inject, Injectable, type CanActivate, type ExecutionContext, type OnApplicationShutdown } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -49,7 +50,7 @@ export class ApiRateLimiter implements OnApplicationShutdown {
   }
 
   /** Counts one request; throws 429 API_RATE_LIMITED (with the seconds to wait) beyond the limit. No I/O awaited. */
-  hit(apiKeyId: string, res: Response): void {
+  hit(apiKeyId: string, res: Pick<ServerResponse, 'setHeader'>): void {
     const nowMs = this.clock.now().getTime();
     const minute = Math.floor(nowMs / 60_000);
     let state = this.counts.get(apiKeyId);
@@ -158,13 +159,20 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<WithCaller>();
     const res = context.switchToHttp().getResponse<Response>();
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    res.setHeader('Cache-Control', 'no-store');
-    const verified = await this.verify(match?.[1] ?? apiKeyParameter(req));
-    this.limiter.hit(verified.apiKeyId, res);
-    req.apiCaller = { kind: 'api', apiKeyId: verified.apiKeyId, collectivityId: verified.collectivityId, scopes: verified.scopes };
+    const match = BEARER.exec(req.headers.authorization ?? '');
+    req.apiCaller = await this.authenticate(match?.[1] ?? apiKeyParameter(req), res);
     return true;
+  }
+
+  /**
+   * The partner behind `token` (401 API_KEY_INVALID otherwise), counted by the rate limit (429 beyond it); the
+   * response is marked not to be cached. Also used by the direct JSON submission route (direct-submission.ts).
+   */
+  async authenticate(token: string, res: Pick<ServerResponse, 'setHeader'>): Promise<ApiCaller> {
+    res.setHeader('Cache-Control', 'no-store');
+    const verified = await this.verify(token);
+    this.limiter.hit(verified.apiKeyId, res);
+    return { kind: 'api', apiKeyId: verified.apiKeyId, collectivityId: verified.collectivityId, scopes: verified.scopes };
   }
 
   private async verify(token: string): Promise<VerifiedApiKey> {
@@ -182,6 +190,9 @@ export class ApiKeyGuard implements CanActivate {
     return key;
   }
 }
+
+/** `Authorization: Bearer <token>`. */
+export const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /** Open311 GeoReport clients send the key as an `api_key` parameter (query string or form body) instead. */
 function apiKeyParameter(req: WithCaller): string {

@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { FieldError } from '#core';
 import {
@@ -11,6 +12,7 @@ import {
   SubmitDemand,
   SubmitDemandCommand,
   type AgentDemandFilters,
+  type SubmitDemandResult,
   type EngineCaller,
   type UploadedFile,
 } from '#demands';
@@ -23,6 +25,35 @@ import { pageSize } from './teleservices.controller.js';
 
 type ApiCaller = EngineCaller & { kind: 'api' };
 const SUBMIT_KEYS = new Set(['data', 'files', 'contactEmail']);
+
+/**
+ * The command of a JSON submission: `{ data, files?: { <fileField>: [{ name, contentBase64 }] }, contactEmail? }`;
+ * DEMAND_REQUEST_INVALID (422) with every problem of the envelope (the data itself is checked by SubmitDemand).
+ */
+export function jsonSubmission(caller: ApiCaller, slug: string, body: Record<string, unknown>): SubmitDemandCommand {
+  const errors: FieldError[] = [];
+  for (const key of Object.keys(body)) if (!SUBMIT_KEYS.has(key)) errors.push({ path: key, code: 'UNKNOWN_FIELD', message: 'Propriété inconnue.' });
+  const files: UploadedFile[] = [];
+  if (body.files !== undefined) {
+    if (typeof body.files !== 'object' || body.files === null || Array.isArray(body.files)) {
+      errors.push({ path: 'files', code: 'INVALID_TYPE', message: 'Objet attendu : { <champ fichier>: [{ name, contentBase64 }] }.' });
+    } else {
+      for (const [fieldId, list] of Object.entries(body.files as Record<string, unknown>)) {
+        for (const file of decodeFiles(list, `files.${fieldId}`, errors)) files.push({ fieldId, ...file });
+      }
+    }
+  }
+  if (errors.length) throw engineErrorsForApi.requestInvalid(errors);
+  return SubmitDemandCommand.create(caller, { teleservice: { slug }, data: body.data, files, contactEmail: body.contactEmail });
+}
+
+/** 201, where the demand is, its version (as a read answers it), and the body; `res` is Express' or Node's. */
+export function submissionReply(res: Pick<ServerResponse, 'setHeader'> & { statusCode: number }, result: SubmitDemandResult) {
+  res.statusCode = 201;
+  res.setHeader('Location', `/api/v1/demands/${result.demand.id}`);
+  res.setHeader('ETag', `"${result.demand.lockVersion}"`);
+  return { demand: demandJson(result.demand, result.citizenStatus), accessSecret: result.accessSecret };
+}
 
 /** Demands of the key's collectivity: submit, read, list, act, messages, files. Row-level security guards every query. */
 @Controller('api/v1')
@@ -44,24 +75,9 @@ export class DemandsController {
   @Post('teleservices/:slug/demands')
   async submit(@Caller() caller: ApiCaller, @Param('slug') slug: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     if (req.is('multipart/form-data')) return this.submitMultipart(caller, slug, req, res);
-    const body = jsonObject(req);
-    const errors: FieldError[] = [];
-    for (const key of Object.keys(body)) if (!SUBMIT_KEYS.has(key)) errors.push({ path: key, code: 'UNKNOWN_FIELD', message: 'Propriété inconnue.' });
-    const files: UploadedFile[] = [];
-    if (body.files !== undefined) {
-      if (typeof body.files !== 'object' || body.files === null || Array.isArray(body.files)) {
-        errors.push({ path: 'files', code: 'INVALID_TYPE', message: 'Objet attendu : { <champ fichier>: [{ name, contentBase64 }] }.' });
-      } else {
-        for (const [fieldId, list] of Object.entries(body.files as Record<string, unknown>)) {
-          for (const file of decodeFiles(list, `files.${fieldId}`, errors)) files.push({ fieldId, ...file });
-        }
-      }
-    }
-    if (errors.length) throw engineErrorsForApi.requestInvalid(errors);
-    const command = SubmitDemandCommand.create(caller, { teleservice: { slug }, data: body.data, files, contactEmail: body.contactEmail });
-    const result = await this.submitDemand.execute(command);
-    res.status(201).setHeader('Location', `/api/v1/demands/${result.demand.id}`).setHeader('ETag', `"${result.demand.lockVersion}"`);
-    return { demand: demandJson(result.demand, result.citizenStatus), accessSecret: result.accessSecret };
+    // The same as the direct route (direct-submission.ts), which answers most JSON submissions before Express.
+    const result = await this.submitDemand.execute(jsonSubmission(caller, slug, jsonObject(req)));
+    return submissionReply(res, result);
   }
 
   /** The multipart variant: files are spooled to a temporary folder as they arrive, then streamed to storage. */
@@ -84,9 +100,7 @@ export class DemandsController {
       if (errors.length) throw engineErrorsForApi.requestInvalid(errors);
       for (const file of form.files) files.push({ fieldId: file.field, name: file.name, content: file.open() });
       const command = SubmitDemandCommand.create(caller, { teleservice: { slug }, data, files, contactEmail: form.fields.get('contactEmail') });
-      const result = await this.submitDemand.execute(command);
-      res.status(201).setHeader('Location', `/api/v1/demands/${result.demand.id}`).setHeader('ETag', `"${result.demand.lockVersion}"`);
-      return { demand: demandJson(result.demand, result.citizenStatus), accessSecret: result.accessSecret };
+      return submissionReply(res, await this.submitDemand.execute(command));
     } finally {
       for (const file of files) if (!Buffer.isBuffer(file.content)) file.content.destroy();
       await form.cleanup();

@@ -1,4 +1,6 @@
-import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Inject, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '#core';
 import { DemandEngineModule } from '#demands';
 import { ApiController } from './api.controller.js';
 import { ApiKeyGuard, ApiRateLimiter } from './api-caller.js';
@@ -14,7 +16,9 @@ import { TeleservicesController } from './teleservices.controller.js';
   providers: [ApiKeyGuard, ApiRateLimiter],
 })
 export class EngineModule implements NestModule {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
   configure(consumer: MiddlewareConsumer) {
-    consumer.apply(apiJsonBody).forRoutes(TeleservicesController, DemandsController);
+    consumer.apply(apiJsonBody(this.logger)).forRoutes(TeleservicesController, DemandsController);
   }
 }

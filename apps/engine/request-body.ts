@@ -2,7 +2,8 @@ import { UnsupportedMediaTypeException } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { FieldError } from '#core';
 import { engineErrorsForApi } from './engine-api.errors.js';
-import { describeError } from '#platform';
+import type { Logger } from 'pino';
+import { sendJsonError } from '#platform';
 
 /** Largest JSON body of the partner API (files travel base64-encoded inside it). */
 export const API_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
@@ -12,21 +13,26 @@ const parseJson = express.json({ limit: API_BODY_LIMIT_BYTES });
 /**
  * JSON parser of /api/v1 (the platform's 1 MB parser is skipped there): larger limit for base64 files, run
  * only for requests carrying an API key (others get their 401 without their body being read). Malformed JSON
- * answers 400, too large 413, in the API's error shape.
+ * answers 400, too large 413, in the API's error shape (the platform's, as the direct route answers them).
  */
-export function apiJsonBody(req: Request, res: Response, next: NextFunction): void {
-  if (!/^Bearer\s+pvk_/i.test(req.headers.authorization ?? '')) return next();
-  parseJson(req, res, (error?: unknown) => {
-    if (!error) return next();
-    const view = describeError(error);
-    res.status(view.status).json(view.body);
-  });
+export function apiJsonBody(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!/^Bearer\s+pvk_/i.test(req.headers.authorization ?? '')) return next();
+    parseJson(req, res, (error?: unknown) => {
+      if (!error) return next();
+      sendJsonError(res, error, { logger, method: req.method, path: req.path });
+    });
+  };
 }
 
 /** The JSON object of a write request; 415 for another content type, 422 for a JSON that is not an object. */
 export function jsonObject(req: Request): Record<string, unknown> {
   if (!req.is('application/json')) throw new UnsupportedMediaTypeException();
-  const body: unknown = req.body;
+  return asJsonObject(req.body);
+}
+
+/** 422 for a JSON that is not an object. */
+export function asJsonObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw engineErrorsForApi.requestInvalid([{ path: '', code: 'INVALID_TYPE', message: 'Un objet JSON est attendu.' }]);
   }

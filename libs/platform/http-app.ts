@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DynamicModule, Type } from '@nestjs/common';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
   acceptCorrelationId,
@@ -14,7 +15,7 @@ import {
 } from '#core';
 import { createViewEngine, UI_ASSETS, UI_VIEWS } from '#ui';
 import type { Logger } from 'pino';
-import { HttpErrorFilter } from './http-error.filter.js';
+import { HttpErrorFilter, sendJsonError } from './http-error.filter.js';
 import { PlatformModule, type PlatformContext } from './platform.module.js';
 
 export interface HttpAppSpec {
@@ -28,6 +29,28 @@ export interface HttpAppSpec {
    * reads its own (the identity app's OpenID provider under `/oidc`).
    */
   rawBodyPrefixes?: string[];
+  /**
+   * Requests the app answers with Node's own request and response, before Express and Nest: its hottest route (the
+   * engine's JSON submission), where their routing, body parser and pipeline are most of the process' work. Built
+   * once the app's providers exist; takes a request by returning true, else Express gets it. A direct route frames
+   * its request with `platform` (correlation id, security headers, access log, error shape) exactly as the
+   * platform's Express middleware and error filter do.
+   */
+  directRoutes?: (app: NestExpressApplication, platform: PlatformHttp) => DirectRoute;
+}
+
+/** Takes a request (and then answers it) by returning true; false leaves it to Express, untouched. */
+export type DirectRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** What every request of an app gets, for a direct route: the same as Express' middleware and the error filter give. */
+export interface PlatformHttp {
+  /**
+   * Correlation id (the caller's X-Correlation-Id when well-formed, echoed back), security headers and the access
+   * log line when the response ends; `handle` runs in the correlation's context (log lines, error bodies).
+   */
+  frame(req: IncomingMessage, res: ServerResponse, path: string, handle: () => void): void;
+  /** The platform's JSON error response for anything thrown (status, stable code, French message, fields). */
+  sendError(res: ServerResponse, error: unknown, where: { method: string; path: string }): void;
 }
 
 /** Builds (does not start) a Nest app on Express with the platform's conventions. Used by main.ts and by tests. */
@@ -39,15 +62,44 @@ export async function createHttpApp(spec: HttpAppSpec, context: PlatformContext)
     abortOnError: false,
   });
   configureHttpApp(app, spec, context);
+  if (spec.directRoutes) installDirectRoutes(app.getHttpServer() as Server, spec.directRoutes(app, platformHttp(context)));
   return app;
+}
+
+/** Direct routes answer first; whatever they leave goes to the listener Express' adapter registered. */
+function installDirectRoutes(server: Server, direct: DirectRoute) {
+  const others = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (direct(req, res)) return;
+    for (const listener of others) listener.call(server, req, res);
+  });
+}
+
+function platformHttp({ logger, config }: PlatformContext): PlatformHttp {
+  const setSecurityHeaders = securityHeaderSetter(config);
+  return {
+    frame(req, res, path, handle) {
+      const correlationId = beginRequest(req, res, path, logger);
+      setSecurityHeaders(res);
+      runWithCorrelation(correlationId, handle);
+    },
+    sendError(res, error, where) {
+      sendJsonError(res, error, { logger, ...where });
+    },
+  };
 }
 
 function configureHttpApp(app: NestExpressApplication, spec: HttpAppSpec, context: PlatformContext) {
   const { logger, config } = context;
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(correlationAndAccessLog(logger));
-  app.use(securityHeaders(config));
+  app.use((req: Request, res: Response, next: NextFunction) => runWithCorrelation(beginRequest(req, res, req.path, logger), next));
+  const setSecurityHeaders = securityHeaderSetter(config);
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    setSecurityHeaders(res);
+    next();
+  });
   const raw = spec.rawBodyPrefixes ?? [];
   const unlessRaw = (parser: express.RequestHandler) => (req: Request, res: Response, next: NextFunction) =>
     raw.some((prefix) => req.path === prefix || req.path.startsWith(`${prefix}/`)) ? next() : parser(req, res, next);
@@ -64,24 +116,25 @@ function configureHttpApp(app: NestExpressApplication, spec: HttpAppSpec, contex
   app.enableShutdownHooks();
 }
 
-/** One correlation id per request (the caller's X-Correlation-Id when well-formed), echoed back and in every log line. */
-function correlationAndAccessLog(logger: Logger) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const correlationId = acceptCorrelationId(req.headers['x-correlation-id']);
-    res.setHeader('X-Correlation-Id', correlationId);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const line = { correlationId, method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 };
-      if (req.path === '/health' || req.path === '/metrics') logger.debug(line, 'requête');
-      else if (res.statusCode >= 500) logger.error(line, 'requête');
-      else logger.info(line, 'requête');
-    });
-    runWithCorrelation(correlationId, next);
-  };
+/**
+ * One correlation id per request (the caller's X-Correlation-Id when well-formed), echoed back and in every log
+ * line; the access log line when the response ends. Returns the id, for `runWithCorrelation`.
+ */
+function beginRequest(req: IncomingMessage, res: ServerResponse, path: string, logger: Logger): string {
+  const correlationId = acceptCorrelationId(req.headers['x-correlation-id']);
+  res.setHeader('X-Correlation-Id', correlationId);
+  const started = process.hrtime.bigint();
+  res.on('finish', () => {
+    const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const line = { correlationId, method: req.method, path, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 };
+    if (path === '/health' || path === '/metrics') logger.debug(line, 'requête');
+    else if (res.statusCode >= 500) logger.error(line, 'requête');
+    else logger.info(line, 'requête');
+  });
+  return correlationId;
 }
 
-function securityHeaders(config: AppConfig) {
+function securityHeaderSetter(config: AppConfig): (res: ServerResponse) => void {
   const csp = [
     "default-src 'self'",
     "img-src 'self' data:",
@@ -94,7 +147,7 @@ function securityHeaders(config: AppConfig) {
     "form-action 'self'",
     "frame-ancestors 'none'",
   ].join('; ');
-  return (_req: Request, res: Response, next: NextFunction) => {
+  return (res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'same-origin');
     res.setHeader('X-Frame-Options', 'DENY');
@@ -102,7 +155,6 @@ function securityHeaders(config: AppConfig) {
     res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(self)');
     res.setHeader('Content-Security-Policy', csp);
     if (config.env === 'production') res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    next();
   };
 }
 

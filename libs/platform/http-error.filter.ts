@@ -1,4 +1,5 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { currentCorrelationId, DomainError, ErrorCodes, type ErrorKind, type FieldError } from '#core';
@@ -130,29 +131,50 @@ export class HttpErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    const view = describeError(exception);
-    if (view.unexpected) {
-      this.options.logger.error({ err: exception, method: req.method, path: req.path }, 'Erreur inattendue');
-    } else if (view.status >= 500) {
-      this.options.logger.warn({ err: exception, path: req.path }, view.body.code);
-    }
-    if (res.headersSent) {
-      res.end();
+    if (!(this.options.html && wantsHtml(req))) {
+      sendJsonError(res, exception, { logger: this.options.logger, method: req.method, path: req.path });
       return;
     }
-    if (view.body.correlationId) res.setHeader('X-Correlation-Id', view.body.correlationId);
-    if (view.status === 503) res.setHeader('Retry-After', '30');
-    if (view.status === 401 || view.status >= 500) res.setHeader('Cache-Control', 'no-store');
-    if (this.options.html && wantsHtml(req)) {
-      res.status(view.status).render('errors/error', {
-        pageTitle: titleFor(view.status),
-        status: view.status,
-        error: view.body,
-      });
-      return;
-    }
-    res.status(view.status).json(view.body);
+    const view = prepareError(res, exception, { logger: this.options.logger, method: req.method, path: req.path });
+    if (!view) return;
+    res.status(view.status).render('errors/error', {
+      pageTitle: titleFor(view.status),
+      status: view.status,
+      error: view.body,
+    });
   }
+}
+
+/**
+ * The platform's JSON error response for anything thrown (`describeError`), logged when unexpected, with the
+ * error filter's headers; also used by the routes Node answers without Express (`HttpAppSpec.directRoutes`).
+ */
+export function sendJsonError(res: ServerResponse, exception: unknown, where: { logger: Logger; method?: string; path: string }): void {
+  const view = prepareError(res, exception, where);
+  if (!view) return;
+  const body = JSON.stringify(view.body);
+  res.statusCode = view.status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+/** Logs and sets the headers of an error response; undefined when the response had already started (then ended). */
+function prepareError(res: ServerResponse, exception: unknown, where: { logger: Logger; method?: string; path: string }): ErrorView | undefined {
+  const view = describeError(exception);
+  if (view.unexpected) {
+    where.logger.error({ err: exception, method: where.method, path: where.path }, 'Erreur inattendue');
+  } else if (view.status >= 500) {
+    where.logger.warn({ err: exception, path: where.path }, view.body.code);
+  }
+  if (res.headersSent) {
+    res.end();
+    return undefined;
+  }
+  if (view.body.correlationId) res.setHeader('X-Correlation-Id', view.body.correlationId);
+  if (view.status === 503) res.setHeader('Retry-After', '30');
+  if (view.status === 401 || view.status >= 500) res.setHeader('Cache-Control', 'no-store');
+  return view;
 }
 
 function titleFor(status: number): string {

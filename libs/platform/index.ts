@@ -1,5 +1,5 @@
 export { PlatformModule, type PlatformContext } from './platform.module.js';
-export { createHttpApp, runHttpApp, type HttpAppSpec } from './http-app.js';
+export { createHttpApp, runHttpApp, type HttpAppSpec, type DirectRoute, type PlatformHttp } from './http-app.js';
 export { HealthService, HealthController, type HealthReport } from './health.js';
 export { createRedis, pingRedis } from './redis.js';
 export { ALL_ENTITIES, ALL_MIGRATIONS } from './schema.js';
@@ -19,6 +19,7 @@ export {
 export {
   HttpErrorFilter,
   describeError,
+  sendJsonError,
   wantsHtml,
   type ErrorBody,
   type ErrorView,
