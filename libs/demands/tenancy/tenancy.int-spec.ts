@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createDataSource } from '#db';
@@ -248,6 +249,31 @@ describe('tenant isolation in PostgreSQL (row-level security)', () => {
       await expect(withTenantInOneTrip(dataSource, agentScope([fx.communeA]), [{ name: 'test_tenancy_fail', text: 'SELECT 1/0', values: [] }])).rejects.toThrow(/division/);
       [after] = await state();
       expect(after.role).toBe('postgres');
+    });
+
+    it('a one-trip transaction whose connection is lost fails, and the pool does not hand that connection out again', async () => {
+      const pid = { name: 'test_tenancy_pid', text: 'SELECT pg_backend_pid() AS pid', values: [] };
+      const [[first]] = await withTenantInOneTrip(dataSource, agentScope([fx.communeA]), [pid]);
+      // The pool's only connection is cut by the server in the middle of a trip (as a restart or a proxy would).
+      const slow = withTenantInOneTrip(dataSource, agentScope([fx.communeA]), [{ name: 'test_tenancy_slow', text: 'SELECT pg_sleep(5)', values: [] }]);
+      const outcome = expect(slow).rejects.toThrow();
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      try {
+        for (let i = 0; i < 50; i++) {
+          const [running] = (await admin.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%pg_sleep%'`, [first.pid])).rows;
+          if (running) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await admin.query('SELECT pg_terminate_backend($1)', [first.pid]);
+      } finally {
+        await admin.end();
+      }
+      await outcome;
+      const [[next]] = await withTenantInOneTrip(dataSource, agentScope([fx.communeA]), [pid]);
+      expect(typeof next.pid).toBe('number');
+      expect(next.pid).not.toBe(first.pid);
+      expect(await counts(dataSource.manager)).toEqual([{ demands: 6, events: 12, messages: 12, attachments: 12 }]);
     });
 
     it('a session-level setting left on the connection cannot widen a later tenant transaction', async () => {

@@ -1,7 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type pg from 'pg';
+import pg from 'pg';
 import { runInOneTrip, type PreparedStatement } from '#db';
 import { scopeSettings, type TenantScope } from './tenant-scope.js';
+
+const { DatabaseError } = pg;
 
 /** The database role tenant transactions switch to (created by migration 1763800300000-engine). */
 export const TENANT_ROLE = 'parvis_tenant';
@@ -99,15 +101,29 @@ export async function withTenantInOneTrip(
   statements: readonly PreparedStatement[],
 ): Promise<Record<string, unknown>[][]> {
   const settings = scopeSettings(scope);
-  const runner = dataSource.createQueryRunner();
+  // The pool's connection itself (TypeORM's QueryRunner would only wrap it): one submission is one trip.
+  const [client, release] = (await (dataSource.driver as unknown as MasterPool).obtainMasterConnection()) as [pg.PoolClient, (error?: Error) => void];
+  // A connection lost while checked out emits 'error': recorded (the trip itself fails), never an uncaught exception.
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken ??= error);
+  client.on('error', onError);
   try {
-    const client = (await runner.connect()) as pg.ClientBase;
     const switchTenant = { ...TENANT_SWITCH, values: [TENANT_ROLE, settings.collectivityIds, settings.accountSub, settings.demandId] };
     const results = await runInOneTrip(client, [switchTenant, ...statements]);
     return results.slice(1);
+  } catch (error) {
+    // PostgreSQL's own error leaves the connection usable (rolled back, ready); anything else may not: not reused.
+    if (!(error instanceof DatabaseError)) broken ??= error as Error;
+    throw error;
   } finally {
-    await runner.release();
+    client.removeListener('error', onError);
+    release(broken);
   }
+}
+
+/** TypeORM's PostgreSQL driver: a connection of its pool, and the function that gives it back (an error: discarded). */
+interface MasterPool {
+  obtainMasterConnection(): Promise<[unknown, (error?: Error) => void]>;
 }
 
 /**
