@@ -8,7 +8,7 @@ import { APP_CONFIG, Clock, DomainError, LOGGER, type AppConfig } from '#core';
 import type { EngineCaller } from '#demands';
 import { REDIS } from '#platform';
 import { ApiKeyRepository, type VerifiedApiKey } from '#teleservices';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 type ApiCaller = Extract<EngineCaller, { kind: 'api' }>;
 type WithCaller = Request & { apiCaller?: ApiCaller };
@@ -176,7 +176,7 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private async verify(token: string): Promise<VerifiedApiKey> {
-    const id = createHash('sha256').update(token).digest('base64url');
+    const id = hash('sha256', token, 'base64url');
     const now = performance.now();
     const hit = this.verified.get(id);
     if (hit && hit.until > now) return hit.key;

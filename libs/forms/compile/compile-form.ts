@@ -193,7 +193,7 @@ class CompiledFormImpl implements CompiledForm {
     if (!isIsoDate(context?.today)) throw new TypeError('ValidationContext.today must be a date written YYYY-MM-DD');
     const ctx: InternalContext = {
       ...context,
-      communeCodes: context.communes ? new Set(context.communes.map((c) => c.inseeCode)) : undefined,
+      communeCodes: context.communes ? communeCodesOf(context.communes) : undefined,
     };
     const errors: { fieldId: string | null; error: FieldError }[] = [];
     const pageVisible = new Map<string, boolean>();
@@ -472,4 +472,15 @@ export function compileForm(definition: FormDefinition | unknown): CompiledForm 
   const result = validateWithAnalysis(definition);
   if (!result.ok) throw DomainError.invalid('FORM_DEFINITION_INVALID', 'La définition du formulaire est invalide.', result.errors);
   return new CompiledFormImpl(result.definition, result.analysis.order, result.analysis.blockOrders);
+}
+
+/** The INSEE codes of a communes list, made once per list (the engine hands the same cached list to every validation). */
+const communeCodeSets = new WeakMap<object, ReadonlySet<string>>();
+function communeCodesOf(communes: readonly { inseeCode: string }[]): ReadonlySet<string> {
+  let codes = communeCodeSets.get(communes);
+  if (!codes) {
+    codes = new Set(communes.map((c) => c.inseeCode));
+    communeCodeSets.set(communes, codes);
+  }
+  return codes;
 }
