@@ -112,8 +112,10 @@ export async function withTenantInOneTrip(
     const results = await runInOneTrip(client, [switchTenant, ...statements]);
     return results.slice(1);
   } catch (error) {
-    // PostgreSQL's own error leaves the connection usable (rolled back, ready); anything else may not: not reused.
-    if (!(error instanceof DatabaseError)) broken ??= error as Error;
+    // PostgreSQL's own error leaves the connection usable (rolled back, ready), except a FATAL one (the server closes
+    // it: terminated backend, shutdown); anything else may not either. Such a connection is not reused.
+    const usable = error instanceof DatabaseError && error.severity !== 'FATAL' && error.severity !== 'PANIC';
+    if (!usable) broken ??= error as Error;
     throw error;
   } finally {
     client.removeListener('error', onError);

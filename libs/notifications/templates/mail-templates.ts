@@ -20,12 +20,19 @@ export const PLATFORM_ACCENT = '#000091';
  */
 const HEADER_START = '<!--parvis:entete-->';
 const HEADER_END = '<!--/parvis:entete-->';
-const HEADER_HTML = hbs.compile(`${HEADER_START}
-<div style="border-bottom: 3px solid {{accent}}; padding-bottom: 6px; margin-bottom: 16px;">
-{{#if logoCid}}<img src="cid:{{logoCid}}" alt="Logo de {{name}}" height="48" style="display: block; height: 48px; width: auto; max-width: 240px; margin-bottom: 6px;">
-{{/if}}<p style="margin: 0; font-weight: bold; font-size: 1.15em; color: {{accent}};">{{name}}</p>
+/** Handlebars' own escaping (`{{value}}`): the frame below is written as functions, not templates (the hottest mail). */
+const esc = (value: string) => hbs.escapeExpression(value);
+
+function renderHeader(name: string, accent: string, logoCid: string | null): string {
+  const logo = logoCid
+    ? `<img src="cid:${esc(logoCid)}" alt="Logo de ${esc(name)}" height="48" style="display: block; height: 48px; width: auto; max-width: 240px; margin-bottom: 6px;">\n`
+    : '';
+  return `${HEADER_START}
+<div style="border-bottom: 3px solid ${esc(accent)}; padding-bottom: 6px; margin-bottom: 16px;">
+${logo}<p style="margin: 0; font-weight: bold; font-size: 1.15em; color: ${esc(accent)};">${esc(name)}</p>
 </div>
-${HEADER_END}`);
+${HEADER_END}`;
+}
 
 /** A mail header's branding: the name shown, the accent colour (`#rrggbb`), the content id of the inline logo. */
 export interface MailBrand {
@@ -35,7 +42,7 @@ export interface MailBrand {
 }
 
 function headerHtml(brand: MailBrand): string {
-  return HEADER_HTML({ name: brand.name, accent: accessibleAccent(brand.accentColor), logoCid: brand.logoCid });
+  return renderHeader(brand.name, accessibleAccent(brand.accentColor), brand.logoCid);
 }
 
 /**
@@ -68,26 +75,31 @@ export function contrastOnWhite(color: string): number {
   return 1.05 / (luminance + 0.05);
 }
 
-const LAYOUT_HTML = hbs.compile(`<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>{{subject}}</title></head>
+/** The HTML part: the header, the content (already HTML), the footer naming the collectivity. */
+function layoutHtml(v: { subject: string; header: string; collectivityName: string; content: string; unsubscribeUrl?: string }): string {
+  const unsubscribe = v.unsubscribeUrl ? `\n<br><a href="${esc(v.unsubscribeUrl)}">Gérer ou arrêter ces notifications</a>` : '';
+  return `<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>${esc(v.subject)}</title></head>
 <body style="font-family: Arial, sans-serif; color: #1e1e1e; line-height: 1.5;">
-{{{header}}}
-{{{content}}}
+${v.header}
+${v.content}
 <hr>
-<p style="font-size: 0.9em; color: #3a3a3a;">Ce message vous est envoyé par {{collectivityName}} via le guichet numérique Parvis.{{#if unsubscribeUrl}}
-<br><a href="{{unsubscribeUrl}}">Gérer ou arrêter ces notifications</a>{{/if}}</p>
-</body></html>`);
+<p style="font-size: 0.9em; color: #3a3a3a;">Ce message vous est envoyé par ${esc(v.collectivityName)} via le guichet numérique Parvis.${unsubscribe}</p>
+</body></html>`;
+}
 
-// The text part is plain text: nothing is HTML-escaped there.
-const LAYOUT_TEXT = hbs.compile(`{{collectivityName}}
-{{line}}
+/** The text part is plain text: nothing is HTML-escaped there. */
+function layoutText(v: { collectivityName: string; line: string; content: string; unsubscribeUrl?: string }): string {
+  const unsubscribe = v.unsubscribeUrl ? `\nGérer ou arrêter ces notifications : ${v.unsubscribeUrl}` : '';
+  return `${v.collectivityName}
+${v.line}
 
-{{content}}
+${v.content}
 
 --
-Ce message vous est envoyé par {{collectivityName}} via le guichet numérique Parvis.{{#if unsubscribeUrl}}
-Gérer ou arrêter ces notifications : {{unsubscribeUrl}}{{/if}}
-`, { noEscape: true });
+Ce message vous est envoyé par ${v.collectivityName} via le guichet numérique Parvis.${unsubscribe}
+`;
+}
 
 export interface RenderedMail {
   subject: string;
@@ -107,14 +119,14 @@ interface Frame {
 
 function frame(frame: Frame): RenderedMail {
   const subject = oneLine(frame.subject);
-  const text = LAYOUT_TEXT({
+  const text = layoutText({
     collectivityName: frame.collectivityName,
     line: '='.repeat(Math.min(60, Math.max(3, frame.collectivityName.length))),
     content: frame.contentText,
     unsubscribeUrl: frame.unsubscribeUrl,
   });
   const header = headerHtml({ name: frame.collectivityName, accentColor: null, logoCid: null });
-  const html = LAYOUT_HTML({ subject, header, collectivityName: frame.collectivityName, content: frame.contentHtml, unsubscribeUrl: frame.unsubscribeUrl });
+  const html = layoutHtml({ subject, header, collectivityName: frame.collectivityName, content: frame.contentHtml, unsubscribeUrl: frame.unsubscribeUrl });
   return frame.unsubscribeUrl ? { subject, text, html, headers: { 'List-Unsubscribe': `<${frame.unsubscribeUrl}>` } } : { subject, text, html };
 }
 

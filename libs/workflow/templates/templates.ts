@@ -146,8 +146,8 @@ export class CompiledTemplate {
 
 /** Renders a one-off template (compiles it each time: prefer `CompiledTemplate`). */
 export function renderTemplate(source: string, variables: TemplateVariables): { text: string; html: string } {
-  const compiled = new CompiledTemplate(source);
-  return { text: compiled.text(variables), html: compiled.html(variables) };
+  const text = new CompiledTemplate(source).text(variables);
+  return { text, html: textToHtml(text) };
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
