@@ -59,5 +59,6 @@ describe('portal catalogue in a real browser', () => {
         await page.close();
       }
     }
-  });
+    // Fourteen pages, each checked by axe-core: a longer budget than the default 30 s, as the other browser suites have.
+  }, 120_000);
 });
