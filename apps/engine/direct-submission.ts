@@ -1,16 +1,14 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SubmitDemand } from '#demands';
-import type { DirectRoute, PlatformHttp } from '#platform';
+import { sendJson, type DirectRoute, type PlatformHttp } from '#platform';
 import { ApiKeyGuard, BEARER } from './api-caller.js';
 import { jsonSubmission, submissionReply } from './demands.controller.js';
-import { API_BODY_LIMIT_BYTES, asJsonObject } from './request-body.js';
+import { API_BODY_LIMIT_BYTES, API_KEY_BEARER, asJsonObject } from './request-body.js';
 
 const PATH = /^\/api\/v1\/teleservices\/([^/]+)\/demands$/;
 /** `application/json`, without charset or in UTF-8: what the direct route reads itself. */
 const PLAIN_JSON = /^application\/json\s*(?:;\s*charset\s*=\s*(?:utf-8|"utf-8")\s*)?$/i;
-/** The API's JSON parser runs for API-key requests only (request-body.ts): the others are Express' (401). */
-const API_KEY = /^Bearer\s+pvk_/i;
 
 /**
  * Which requests the direct route takes: `POST /api/v1/teleservices/<slug>/demands` with an API key and a plain
@@ -24,7 +22,7 @@ export function takesDirectly(req: Pick<IncomingMessage, 'method' | 'url' | 'hea
   const match = PATH.exec(query === -1 ? req.url : req.url.slice(0, query));
   if (!match) return undefined;
   const { headers } = req;
-  if (!PLAIN_JSON.test(headers['content-type'] ?? '') || !API_KEY.test(headers.authorization ?? '')) return undefined;
+  if (!PLAIN_JSON.test(headers['content-type'] ?? '') || !API_KEY_BEARER.test(headers.authorization ?? '')) return undefined;
   const encoding = headers['content-encoding'];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') return undefined;
   try {
@@ -64,13 +62,6 @@ export function directSubmission(app: NestExpressApplication, platform: Platform
     });
     return true;
   };
-}
-
-function sendJson(res: ServerResponse, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(body);
 }
 
 /** An error as the API's body parser reports it (body-parser's shape, described by the platform's error filter). */

@@ -10,6 +10,9 @@ export const API_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
 
 const parseJson = express.json({ limit: API_BODY_LIMIT_BYTES });
 
+/** Requests whose body the API reads: those carrying an API key (the others get their 401 without it being read). */
+export const API_KEY_BEARER = /^Bearer\s+pvk_/i;
+
 /**
  * JSON parser of /api/v1 (the platform's 1 MB parser is skipped there): larger limit for base64 files, run
  * only for requests carrying an API key (others get their 401 without their body being read). Malformed JSON
@@ -17,7 +20,7 @@ const parseJson = express.json({ limit: API_BODY_LIMIT_BYTES });
  */
 export function apiJsonBody(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (!/^Bearer\s+pvk_/i.test(req.headers.authorization ?? '')) return next();
+    if (!API_KEY_BEARER.test(req.headers.authorization ?? '')) return next();
     parseJson(req, res, (error?: unknown) => {
       if (!error) return next();
       sendJsonError(res, error, { logger, method: req.method, path: req.path });

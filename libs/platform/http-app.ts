@@ -61,8 +61,9 @@ export async function createHttpApp(spec: HttpAppSpec, context: PlatformContext)
     bodyParser: false,
     abortOnError: false,
   });
-  configureHttpApp(app, spec, context);
-  if (spec.directRoutes) installDirectRoutes(app.getHttpServer() as Server, spec.directRoutes(app, platformHttp(context)));
+  const platform = platformHttp(context);
+  configureHttpApp(app, spec, context, platform);
+  if (spec.directRoutes) installDirectRoutes(app.getHttpServer() as Server, spec.directRoutes(app, platform));
   return app;
 }
 
@@ -90,16 +91,12 @@ function platformHttp({ logger, config }: PlatformContext): PlatformHttp {
   };
 }
 
-function configureHttpApp(app: NestExpressApplication, spec: HttpAppSpec, context: PlatformContext) {
+function configureHttpApp(app: NestExpressApplication, spec: HttpAppSpec, context: PlatformContext, platform: PlatformHttp) {
   const { logger, config } = context;
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use((req: Request, res: Response, next: NextFunction) => runWithCorrelation(beginRequest(req, res, req.path, logger), next));
-  const setSecurityHeaders = securityHeaderSetter(config);
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    setSecurityHeaders(res);
-    next();
-  });
+  // Every request Express gets is framed as a direct route's is: correlation id, security headers, access log.
+  app.use((req: Request, res: Response, next: NextFunction) => platform.frame(req, res, req.path, next));
   const raw = spec.rawBodyPrefixes ?? [];
   const unlessRaw = (parser: express.RequestHandler) => (req: Request, res: Response, next: NextFunction) =>
     raw.some((prefix) => req.path === prefix || req.path.startsWith(`${prefix}/`)) ? next() : parser(req, res, next);

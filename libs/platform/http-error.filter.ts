@@ -152,8 +152,13 @@ export class HttpErrorFilter implements ExceptionFilter {
 export function sendJsonError(res: ServerResponse, exception: unknown, where: { logger: Logger; method?: string; path: string }): void {
   const view = prepareError(res, exception, where);
   if (!view) return;
-  const body = JSON.stringify(view.body);
   res.statusCode = view.status;
+  sendJson(res, view.body);
+}
+
+/** Ends the response with `value` as JSON (UTF-8, with its length), at the status already set. */
+export function sendJson(res: ServerResponse, value: unknown): void {
+  const body = JSON.stringify(value);
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(body);

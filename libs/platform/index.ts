@@ -20,6 +20,7 @@ export {
   HttpErrorFilter,
   describeError,
   sendJsonError,
+  sendJson,
   wantsHtml,
   type ErrorBody,
   type ErrorView,
