@@ -10,8 +10,10 @@
  * otherwise the embedded PostgreSQL and a local redis-server. The engine runs as its own process
  * (`dist/apps/engine/main.js`), as in production, on a database already holding BENCH_PREFILL_DEMANDS demands
  * (50,000, analysed), after BENCH_WARMUP submissions (1,000). Knobs: BENCH_SECONDS (10 per step), BENCH_CONCURRENCY
- * ("1,4,16"), DATABASE_POOL_SIZE for the engine (10). Each level runs the API, then pgbench at once (same machine
- * load for both), each step after a CHECKPOINT, and prints the load average around each step. See bench/README.md.
+ * ("1,4,16"), BENCH_ROUNDS (3), DATABASE_POOL_SIZE for the engine (10). Each level runs BENCH_ROUNDS rounds of
+ * the API step and the pgbench step back to back (same machine load for both), in alternating order, each step after
+ * a CHECKPOINT; it prints every step with the load average around it, each round's ratio and, per level, the
+ * median ratio over the rounds with the lowest and highest. See bench/README.md.
  */
 import 'reflect-metadata';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -32,6 +34,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,4,16').split(',').map(Number);
 /** Demands already in service before the measure (with their history and relayed outbox rows), then ANALYZE. */
 const PREFILL = Number(process.env.BENCH_PREFILL_DEMANDS ?? 50_000);
+/** Rounds per concurrency level: each runs the API step and the pgbench step back to back, in alternating order. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 /** Submissions before the measure. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
 
@@ -103,6 +107,8 @@ const BODY = JSON.stringify({
 interface Result {
   label: string;
   concurrency: number;
+  /** The round of the level (1…BENCH_ROUNDS): the API and pgbench steps of one round are compared. */
+  round: number;
   count: number;
   seconds: number;
   rate: number;
@@ -207,9 +213,6 @@ async function main() {
     // follow it) would slow that step's commits and not the other's.
     const checkpoint = () => dataSource.query('CHECKPOINT').catch(() => undefined);
 
-    // Each concurrency level runs the API then pgbench right after, so that both see about the same machine load
-    // (the 2 cores are shared): the ratio of a level compares measurements taken seconds apart.
-    const results: Result[] = [];
     // The load generator: wrk (C, like pgbench's own client) when it is installed, else fetch from this process —
     // on two cores, a Node load generator takes CPU from the engine and PostgreSQL, and the ratio says less.
     const wrk = process.env.BENCH_LOAD === 'fetch' ? '' : spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).stdout.trim();
@@ -221,7 +224,9 @@ async function main() {
         `  io.write(string.format("RESULT %d %d %d %f %f\\n", summary.requests, e.connect + e.read + e.write + e.status + e.timeout, summary.duration, latency:percentile(50), latency:percentile(99)))\nend\n`,
     );
     console.log(`\nGénérateur de charge : ${wrk ? 'wrk' : 'fetch (ce processus)'}`);
-    for (const concurrency of LEVELS) {
+
+    /** The API for SECONDS at a concurrency, from a checkpoint. */
+    const apiStep = async (concurrency: number, round: number): Promise<Result> => {
       await checkpoint();
       const loadBefore = loadAverage();
       if (wrk) {
@@ -231,57 +236,80 @@ async function main() {
         const [, requests, errors, durationUs, p50Us, p99Us] = line.map(Number);
         if (errors > 0) throw new Error(`wrk : ${errors} réponses en erreur sur ${requests}`);
         const seconds = durationUs / 1e6;
-        results.push({ label: 'engine API', concurrency, count: requests, seconds, rate: requests / seconds, p50: p50Us / 1000, p99: p99Us / 1000, load: `${loadBefore} → ${loadAverage()}` });
-      } else {
-        const latencies: number[] = [];
-        const started = performance.now();
-        const deadline = started + SECONDS * 1000;
-        await Promise.all(
-          Array.from({ length: concurrency }, async () => {
-            while (performance.now() < deadline) {
-              const t = performance.now();
-              await submit();
-              latencies.push(performance.now() - t);
-            }
-          }),
-        );
-        const elapsed = (performance.now() - started) / 1000;
-        results.push({ ...summarise('engine API', concurrency, latencies, elapsed), load: `${loadBefore} → ${loadAverage()}` });
+        return { label: 'engine API', concurrency, round, count: requests, seconds, rate: requests / seconds, p50: p50Us / 1000, p99: p99Us / 1000, load: `${loadBefore} → ${loadAverage()}` };
       }
-      if (!pgbench) continue;
-      const prefix = join(dir, `c${concurrency}`);
+      const latencies: number[] = [];
+      const started = performance.now();
+      const deadline = started + SECONDS * 1000;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (performance.now() < deadline) {
+            const t = performance.now();
+            await submit();
+            latencies.push(performance.now() - t);
+          }
+        }),
+      );
+      const elapsed = (performance.now() - started) / 1000;
+      return { ...summarise('engine API', concurrency, round, latencies, elapsed), load: `${loadBefore} → ${loadAverage()}` };
+    };
+
+    /** pgbench for SECONDS at a concurrency, from a checkpoint. */
+    const sqlStep = async (concurrency: number, round: number): Promise<Result> => {
+      const prefix = join(dir, `c${concurrency}r${round}`);
       await checkpoint();
-      const sqlLoadBefore = loadAverage();
+      const loadBefore = loadAverage();
       const run = spawnSync(
         pgbench,
         ['-n', '-M', 'prepared', '-c', String(concurrency), '-j', String(Math.min(concurrency, 2)), '-T', String(SECONDS), '-f', script, '-l', `--log-prefix=${prefix}`, databaseUrl],
         { encoding: 'utf8' },
       );
       if (run.status !== 0) throw new Error(`pgbench a échoué : ${run.stderr}`);
-      const sqlLatencies: number[] = [];
-      for (const file of (await readdir(dir)).filter((f) => f.startsWith(`c${concurrency}.`))) {
+      const latencies: number[] = [];
+      for (const file of (await readdir(dir)).filter((f) => f.startsWith(`c${concurrency}r${round}.`))) {
         for (const line of (await readFile(join(dir, file), 'utf8')).split('\n')) {
           const parts = line.trim().split(/\s+/);
-          if (parts.length >= 3) sqlLatencies.push(Number(parts[2]) / 1000);
+          if (parts.length >= 3) latencies.push(Number(parts[2]) / 1000);
         }
       }
       const tps = /tps = ([\d.]+)/.exec(run.stdout);
-      const result = { ...summarise('pgbench (SQL seul)', concurrency, sqlLatencies, SECONDS), load: `${sqlLoadBefore} → ${loadAverage()}` };
+      const result = { ...summarise('pgbench (SQL seul)', concurrency, round, latencies, SECONDS), load: `${loadBefore} → ${loadAverage()}` };
       if (tps) result.rate = Number(tps[1]);
-      results.push(result);
+      return result;
+    };
+
+    // Each level runs BENCH_ROUNDS rounds of the two steps back to back, in alternating order (API first, then
+    // pgbench first, …): the machine's speed drifts (a shared virtual machine), and one pair of steps seconds apart
+    // is one sample of the ratio; the median over the rounds is the level's figure, every round is printed.
+    const results: Result[] = [];
+    for (const concurrency of LEVELS) {
+      for (let round = 1; round <= ROUNDS; round++) {
+        const apiFirst = round % 2 === 1 || !pgbench;
+        if (apiFirst) results.push(await apiStep(concurrency, round));
+        if (pgbench) results.push(await sqlStep(concurrency, round));
+        if (!apiFirst) results.push(await apiStep(concurrency, round));
+      }
     }
 
-    console.log(`\nSoumissions (formulaire de 10 champs, ${eventsPerDemand} événements d’historique + 1 ligne d’outbox par demande), ${SECONDS} s par palier, ${process.env.DATABASE_POOL_SIZE ?? 10} connexions côté moteur\n`);
-    console.log('  chemin               concurrence   demandes/s      p50       p99   charge (1 min, avant → après)');
+    console.log(`\nSoumissions (formulaire de 10 champs, ${eventsPerDemand} événements d’historique + 1 ligne d’outbox par demande), ${SECONDS} s par palier, ${ROUNDS} manche(s) par niveau, ${process.env.DATABASE_POOL_SIZE ?? 10} connexions côté moteur\n`);
+    console.log('  chemin               concurrence  manche   demandes/s      p50       p99   charge (1 min, avant → après)   ratio');
     for (const r of results) {
-      console.log(`  ${r.label.padEnd(20)} ${String(r.concurrency).padStart(11)} ${r.rate.toFixed(0).padStart(12)} ${r.p50.toFixed(1).padStart(7)} ms ${r.p99.toFixed(1).padStart(7)} ms   ${r.load ?? ''}`);
+      const pair = r.label === 'engine API' ? results.find((o) => o !== r && o.concurrency === r.concurrency && o.round === r.round) : undefined;
+      const ratio = pair ? (r.rate / pair.rate).toFixed(2) : '';
+      console.log(
+        `  ${r.label.padEnd(20)} ${String(r.concurrency).padStart(11)} ${String(r.round).padStart(7)} ${r.rate.toFixed(0).padStart(12)} ${r.p50.toFixed(1).padStart(7)} ms ${r.p99.toFixed(1).padStart(7)} ms   ${(r.load ?? '').padEnd(30)} ${ratio.padStart(5)}`,
+      );
     }
-    if (results.some((r) => r.label.startsWith('pgbench'))) {
-      console.log('\n  ratio API / PostgreSQL seul');
+    if (pgbench) {
+      console.log(`\n  ratio API / PostgreSQL seul (médiane des ${ROUNDS} manches, [plus faible – plus forte], médianes des débits)`);
       for (const concurrency of LEVELS) {
-        const api = results.find((r) => r.label === 'engine API' && r.concurrency === concurrency)!;
-        const sql = results.find((r) => r.label.startsWith('pgbench') && r.concurrency === concurrency)!;
-        console.log(`  concurrence ${String(concurrency).padStart(2)} : ${(api.rate / sql.rate).toFixed(2)}`);
+        const api = results.filter((r) => r.label === 'engine API' && r.concurrency === concurrency);
+        const ratios = api.map((r) => r.rate / results.find((o) => o !== r && o.concurrency === concurrency && o.round === r.round)!.rate);
+        const sql = results.filter((r) => r.label.startsWith('pgbench') && r.concurrency === concurrency);
+        console.log(
+          `  concurrence ${String(concurrency).padStart(2)} : ${median(ratios).toFixed(2)} [${Math.min(...ratios).toFixed(2)} – ${Math.max(...ratios).toFixed(2)}]` +
+            `   API ${median(api.map((r) => r.rate)).toFixed(0)}/s, pgbench ${median(sql.map((r) => r.rate)).toFixed(0)}/s`,
+        );
       }
     }
   } finally {
@@ -293,10 +321,16 @@ function loadAverage(): string {
   return loadavg()[0].toFixed(1);
 }
 
-function summarise(label: string, concurrency: number, latencies: number[], seconds: number): Result {
+function summarise(label: string, concurrency: number, round: number, latencies: number[], seconds: number): Result {
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { label, concurrency, count: sorted.length, seconds, rate: sorted.length / seconds, p50: at(0.5), p99: at(0.99) };
+  return { label, concurrency, round, count: sorted.length, seconds, rate: sorted.length / seconds, p50: at(0.5), p99: at(0.99) };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** One demand per transaction: tenant switch, demand row, its history events, one outbox row — what the API writes. */

@@ -28,9 +28,16 @@ describe('benchmarks (smoke run)', () => {
     expect(outcome.stdout).toMatch(/CommuneIndex/);
   }, 70_000);
 
-  it('submission: drives the engine API and reports rates', async () => {
-    const outcome = await runScript('bench/submit.js', { env: env({ BENCH_SECONDS: '1', BENCH_CONCURRENCY: '2' }), timeoutMs: 90_000 });
+  it('submission: drives the engine API in rounds and reports rates and ratios', async () => {
+    const outcome = await runScript('bench/submit.js', { env: env({ BENCH_SECONDS: '1', BENCH_CONCURRENCY: '2', BENCH_ROUNDS: '2' }), timeoutMs: 90_000 });
     expect(outcome.code).toBe(0);
     expect(outcome.stdout).toMatch(/Soumissions/);
+    // One API step per round; with pgbench (Debian's postgresql-client), the median ratio of the rounds per level.
+    expect(outcome.stdout).toMatch(/engine API +2 +1 /);
+    expect(outcome.stdout).toMatch(/engine API +2 +2 /);
+    if (!outcome.stdout.includes('pgbench est introuvable')) {
+      expect(outcome.stdout).toMatch(/pgbench \(SQL seul\) +2 +2 /);
+      expect(outcome.stdout).toMatch(/concurrence  2 : \d+\.\d\d \[\d+\.\d\d – \d+\.\d\d\]/);
+    }
   }, 100_000);
 });
