@@ -35,7 +35,7 @@ const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,4,16').split(',').map(Number
 /** Demands already in service before the measure (with their history and relayed outbox rows), then ANALYZE. */
 const PREFILL = Number(process.env.BENCH_PREFILL_DEMANDS ?? 50_000);
 /** Rounds per concurrency level: each runs the API step and the pgbench step back to back, in alternating order. */
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 3)) || 1);
 /** Submissions before the measure. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
 

@@ -37,7 +37,7 @@ describe('benchmarks (smoke run)', () => {
     expect(outcome.stdout).toMatch(/engine API +2 +2 /);
     if (!outcome.stdout.includes('pgbench est introuvable')) {
       expect(outcome.stdout).toMatch(/pgbench \(SQL seul\) +2 +2 /);
-      expect(outcome.stdout).toMatch(/concurrence  2 : \d+\.\d\d \[\d+\.\d\d – \d+\.\d\d\]/);
+      expect(outcome.stdout).toMatch(/concurrence {2}2 : \d+\.\d\d \[\d+\.\d\d – \d+\.\d\d\]/);
     }
   }, 100_000);
 });
