@@ -89,7 +89,8 @@ describe('identity: « Dites-le-nous une fois » (API Particulier double, France
         API_PARTICULIER_URL: double.url,
         API_PARTICULIER_TOKEN: double.token,
         API_PARTICULIER_RECIPIENT: RECIPIENT,
-        API_PARTICULIER_TIMEOUT_MS: '500',
+        // Long enough for answers on a loaded CI machine, short enough for the « too slow » case's logins.
+        API_PARTICULIER_TIMEOUT_MS: '2000',
       },
     });
     simulator.registerClient({

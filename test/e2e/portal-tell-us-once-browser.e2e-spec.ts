@@ -61,9 +61,9 @@ describe('portal: data held by the administration and mandates, in a real browse
         API_PARTICULIER_URL: api.url,
         API_PARTICULIER_TOKEN: api.token,
         API_PARTICULIER_RECIPIENT: RECIPIENT,
-        API_PARTICULIER_TIMEOUT_MS: '1000',
+        API_PARTICULIER_TIMEOUT_MS: '5000',
         COMPANY_REGISTRY_URL: registry.url,
-        COMPANY_REGISTRY_TIMEOUT_MS: '1000',
+        COMPANY_REGISTRY_TIMEOUT_MS: '5000',
       },
     });
     portal = await startTestApp(portalApp, { database: identity.database, env: { IDENTITY_PUBLIC_URL: identity.url, GEOCODER_URL: ban.url } });

@@ -67,9 +67,9 @@ describe('portal and identity: « Dites-le-nous une fois » and mandates (HTTP)'
         API_PARTICULIER_URL: api.url,
         API_PARTICULIER_TOKEN: api.token,
         API_PARTICULIER_RECIPIENT: RECIPIENT,
-        API_PARTICULIER_TIMEOUT_MS: '500',
+        API_PARTICULIER_TIMEOUT_MS: '5000',
         COMPANY_REGISTRY_URL: registry.url,
-        COMPANY_REGISTRY_TIMEOUT_MS: '1000',
+        COMPANY_REGISTRY_TIMEOUT_MS: '5000',
       },
     });
     simulator.registerClient({

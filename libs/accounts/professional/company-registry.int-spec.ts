@@ -14,7 +14,8 @@ describe('CompanyRegistry (API Recherche d’entreprises format)', () => {
 
   beforeAll(async () => {
     double = await startCompanyRegistryDouble();
-    registry = new CompanyRegistry({ url: `${double.url}/`, timeoutMs: 500 });
+    // Generous for answers a loaded CI machine may be slow to give; the hanging case uses its own short timeout.
+    registry = new CompanyRegistry({ url: `${double.url}/`, timeoutMs: 10_000 });
     garbage = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"resultats": "pas le format attendu"}');
@@ -62,7 +63,7 @@ describe('CompanyRegistry (API Recherche d’entreprises format)', () => {
     }
     double.failing = null;
     double.hanging = true;
-    expect(await codeOf(registry.find({ siren: '882417512', siret: null }))).toBe('unavailable PRO_REGISTRY_UNAVAILABLE');
+    expect(await codeOf(new CompanyRegistry({ url: `${double.url}/`, timeoutMs: 500 }).find({ siren: '882417512', siret: null }))).toBe('unavailable PRO_REGISTRY_UNAVAILABLE');
     double.hanging = false;
     expect(await codeOf(new CompanyRegistry({ url: garbageUrl, timeoutMs: 500 }).find({ siren: '882417512', siret: null }))).toBe('unavailable PRO_REGISTRY_UNAVAILABLE');
     expect(await codeOf(new CompanyRegistry({ url: 'http://127.0.0.1:9', timeoutMs: 500 }).find({ siren: '882417512', siret: null }))).toBe('unavailable PRO_REGISTRY_UNAVAILABLE');
