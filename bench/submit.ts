@@ -378,11 +378,14 @@ async function waitFor(url: string, timeoutMs = 30_000) {
   }
 }
 
+/** SIGTERM, then SIGKILL after 10 s; the timer is cleared once the child exits (it would keep this process alive). */
 async function stop(child: ChildProcess) {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
+  const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(kill);
 }
 
 
