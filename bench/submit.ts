@@ -293,9 +293,13 @@ async function main() {
 
     console.log(`\nSoumissions (formulaire de 10 champs, ${eventsPerDemand} événements d’historique + 1 ligne d’outbox par demande), ${SECONDS} s par palier, ${ROUNDS} manche(s) par niveau, ${process.env.DATABASE_POOL_SIZE ?? 10} connexions côté moteur\n`);
     console.log('  chemin               concurrence  manche   demandes/s      p50       p99   charge (1 min, avant → après)   ratio');
+    /** An API step's rate over that of the pgbench step of its round (none without pgbench). */
+    const ratioOf = (api: Result) => {
+      const sql = results.find((o) => o !== api && o.concurrency === api.concurrency && o.round === api.round);
+      return sql ? api.rate / sql.rate : undefined;
+    };
     for (const r of results) {
-      const pair = r.label === 'engine API' ? results.find((o) => o !== r && o.concurrency === r.concurrency && o.round === r.round) : undefined;
-      const ratio = pair ? (r.rate / pair.rate).toFixed(2) : '';
+      const ratio = r.label === 'engine API' ? (ratioOf(r)?.toFixed(2) ?? '') : '';
       console.log(
         `  ${r.label.padEnd(20)} ${String(r.concurrency).padStart(11)} ${String(r.round).padStart(7)} ${r.rate.toFixed(0).padStart(12)} ${r.p50.toFixed(1).padStart(7)} ms ${r.p99.toFixed(1).padStart(7)} ms   ${(r.load ?? '').padEnd(30)} ${ratio.padStart(5)}`,
       );
@@ -304,7 +308,7 @@ async function main() {
       console.log(`\n  ratio API / PostgreSQL seul (médiane des ${ROUNDS} manches, [plus faible – plus forte], médianes des débits)`);
       for (const concurrency of LEVELS) {
         const api = results.filter((r) => r.label === 'engine API' && r.concurrency === concurrency);
-        const ratios = api.map((r) => r.rate / results.find((o) => o !== r && o.concurrency === concurrency && o.round === r.round)!.rate);
+        const ratios = api.map((r) => ratioOf(r)!);
         const sql = results.filter((r) => r.label.startsWith('pgbench') && r.concurrency === concurrency);
         console.log(
           `  concurrence ${String(concurrency).padStart(2)} : ${median(ratios).toFixed(2)} [${Math.min(...ratios).toFixed(2)} – ${Math.max(...ratios).toFixed(2)}]` +

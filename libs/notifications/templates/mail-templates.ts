@@ -133,7 +133,7 @@ function frame(frame: Frame): RenderedMail {
 const paragraphs = (text: string) =>
   text
     .split(/\n{2,}/)
-    .map((p) => `<p>${hbs.escapeExpression(p).replace(/\n/g, '<br>')}</p>`)
+    .map((p) => `<p>${esc(p).replace(/\n/g, '<br>')}</p>`)
     .join('\n');
 
 /**
@@ -233,7 +233,7 @@ export function agentAlertMail(input: { collectivityName: string; subject: strin
     subject: input.subject,
     collectivityName: input.collectivityName || 'Parvis',
     contentText: `${text}\n\nOuvrir la demande : ${input.link}`,
-    contentHtml: `${input.html || paragraphs(text)}\n<p><a href="${hbs.escapeExpression(input.link)}">Ouvrir la demande</a></p>`,
+    contentHtml: `${input.html || paragraphs(text)}\n<p><a href="${esc(input.link)}">Ouvrir la demande</a></p>`,
     unsubscribeUrl: input.preferencesUrl,
   });
 }

@@ -2,7 +2,7 @@ import { DomainError } from '#core';
 import { addDuration, parseDelay, parseInstant, parseIsoDuration } from '../definition/duration.js';
 import { validateWorkflowDefinition, type WorkflowValidationOptions } from '../definition/validate-workflow-definition.js';
 import type { ActionDefinition, ActionOf, StatusDefinition, WorkflowDefinition } from '../definition/workflow-definition.schema.js';
-import { CompiledTemplate, textToHtml, type TemplateVariables } from '../templates/templates.js';
+import { CompiledTemplate, type TemplateVariables } from '../templates/templates.js';
 import { WorkflowErrorCodes as Codes, WorkflowRefusal } from './workflow.errors.js';
 import type {
   Actor,
@@ -410,9 +410,7 @@ class Plan {
   }
 
   renderTemplate(template: CompiledTemplate): { text: string; html: string } {
-    // Rendered once: the HTML is the same text, escaped in paragraphs (CompiledTemplate.html).
-    const text = template.text(this.variables);
-    return { text, html: textToHtml(text) };
+    return template.textAndHtml(this.variables);
   }
 
   /**

@@ -142,12 +142,17 @@ export class CompiledTemplate {
   html(variables: TemplateVariables): string {
     return textToHtml(this.text(variables));
   }
+
+  /** Both renderings from one template call: the HTML is the text's (`html`). */
+  textAndHtml(variables: TemplateVariables): { text: string; html: string } {
+    const text = this.text(variables);
+    return { text, html: textToHtml(text) };
+  }
 }
 
 /** Renders a one-off template (compiles it each time: prefer `CompiledTemplate`). */
 export function renderTemplate(source: string, variables: TemplateVariables): { text: string; html: string } {
-  const text = new CompiledTemplate(source).text(variables);
-  return { text, html: textToHtml(text) };
+  return new CompiledTemplate(source).textAndHtml(variables);
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
